@@ -1,0 +1,6 @@
+"""Fundamentals: a shop catalog with counters, likes/favorites, recently viewed and discovery."""
+
+from redisbehaviors.catalog.catalog import Catalog, LikeResult, ProductCard
+from redisbehaviors.catalog.keys import CatalogKeys
+
+__all__ = ["Catalog", "CatalogKeys", "LikeResult", "ProductCard"]
