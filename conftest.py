@@ -3,7 +3,11 @@
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+# Step modules import each other (the shared raw-command helpers): rewrite their asserts either way.
+pytest.register_assert_rewrite("tests.steps")
 
 _STEPS = Path(__file__).parent / "tests" / "steps"
 

@@ -52,7 +52,8 @@ class RawCommands:
 
     def namespaced(self, args: list[str]) -> list[str]:
         try:
-            keys = self.client().execute_command("COMMAND", "GETKEYS", *args)
+            # Asked on a connection of its own: on the scenario's connection it would be queued by MULTI.
+            keys = self.client("_keys").execute_command("COMMAND", "GETKEYS", *args)
         except redis.ResponseError:
             return args  # the command takes no keys (or is malformed: the server will say so)
         out, position = list(args), 1
@@ -99,6 +100,8 @@ def normalize(reply: Reply) -> Reply:
     """One shape for RESP2 and RESP3 replies (see the module docstring)."""
     if isinstance(reply, bool):
         return int(reply)
+    if isinstance(reply, redis.RedisError):  # an error inside an EXEC reply
+        return f"error: {reply}"
     if isinstance(reply, float):
         return str(int(reply)) if reply.is_integer() and abs(reply) < 2**63 else repr(reply)
     if isinstance(reply, dict):

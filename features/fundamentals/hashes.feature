@@ -1,0 +1,70 @@
+Feature: Hashes hold an object's fields
+  A hash is a small map from field to value under one key: the natural home of a product or a
+  profile. Fields are written one by one with HSET, so two writers that change different fields
+  never overwrite each other. This file shows what HSET counts, how missing fields read, how
+  HINCRBY turns a field into a counter, and when Redis switches a small hash to a bigger encoding.
+
+  Rule: HSET writes fields one by one and reports only the fields it created
+
+    Scenario: HSET counts created fields, not updated ones
+      Given the client has sent "HSET product name Lamp price 20"
+      When the client sends "HSET product price 25 colour red"
+      Then the reply is 1
+      And "HGETALL product" replies ["name", "Lamp", "price", "25", "colour", "red"]
+
+    Scenario: HSET with a field but no value is rejected as a whole
+      When the client sends "HSET product name Lamp price"
+      Then the reply is an error saying "wrong number of arguments for 'hset' command"
+      And "EXISTS product" replies 0
+
+    Scenario: HMGET reads nil for each missing field, in the order asked
+      Given the client has sent "HSET product name Lamp price 20"
+      When the client sends "HMGET product price stock name"
+      Then the reply is ["20", nil, "Lamp"]
+
+    Scenario: HMGET on a missing key reads an array of nils, not an empty array
+      When the client sends "HMGET nothing a b"
+      Then the reply is [nil, nil]
+
+    Scenario: HGETALL on a missing key reads an empty result
+      When the client sends "HGETALL nothing"
+      Then the reply is []
+
+  Rule: HINCRBY turns a field into an atomic counter
+
+    Scenario: HINCRBY creates the key and the field at zero
+      When the client sends "HINCRBY product views 2"
+      Then the reply is 2
+
+    Scenario: HINCRBY on a field that is not an integer has its own error message
+      Given the client has sent "HSET product name Lamp"
+      When the client sends "HINCRBY product name 1"
+      Then the reply is an error saying "hash value is not an integer"
+
+    Scenario: HINCRBY with a fractional increment gets the generic integer error
+      When the client sends "HINCRBY product views 1.5"
+      Then the reply is an error saying "value is not an integer or out of range"
+
+    Scenario: HINCRBY detects 64-bit overflow and leaves the field unchanged
+      Given the client has sent "HSET product n -9223372036854775484"
+      When the client sends "HINCRBY product n -10000"
+      Then the reply is an error saying "increment or decrement would overflow"
+      And "HGET product n" replies "-9223372036854775484"
+
+  Rule: Small hashes are stored compactly until a field or a value grows past 64 bytes
+
+    @since_7_0
+    Scenario: A hash whose fields and values are at most 64 bytes is a listpack
+      Given the hash "small" has a field "f" whose value is 64 bytes long
+      When the client sends "OBJECT ENCODING small"
+      Then the reply is "listpack"
+
+    Scenario: One 65-byte value converts a small hash to a hashtable
+      Given the hash "big" has a field "f" whose value is 65 bytes long
+      When the client sends "OBJECT ENCODING big"
+      Then the reply is "hashtable"
+
+    Scenario: The 64-byte limit applies to field names too
+      Given the hash "big" has a field whose name is 65 bytes long
+      When the client sends "OBJECT ENCODING big"
+      Then the reply is "hashtable"
