@@ -1,0 +1,101 @@
+"""The protected resource's side of fencing: refuse a write from a lease that has been replaced.
+
+A lock alone cannot stop a holder that paused past its TTL from writing after the next holder
+took over (Kleppmann, "How to do distributed locking", 2016).  The resource must check: every
+write carries the lease's fencing token, and the resource refuses a token older than the
+highest it knows.  Here the resource is a Redis hash under the lock's own hash tag, so one
+script can compare the token with both the last token the lock issued and the last token a write
+carried, and write only if it is not older: check and write are one atomic step.
+
+A resource outside Redis (a SQL row, a file store) does the same with its own compare-and-set,
+for example ``UPDATE profile SET ..., fence = :token WHERE id = :id AND fence <= :token``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import redis
+
+from redisbehaviors.errors import InvalidInput
+from redisbehaviors.keyschema import validate_count, validate_id
+from redisbehaviors.locks.errors import StaleFencingToken, UnknownFencingToken
+from redisbehaviors.locks.keys import LockKeys
+from redisbehaviors.scripts import load_script
+
+FieldValue = str | int | float
+#: Lua numbers are doubles: integers up to 2^53 compare exactly.
+MAX_FENCE = 2**53
+MAX_FIELDS = 1000
+MAX_VALUE_BYTES = 64 * 1024
+
+
+def _validate_fields(fields: Mapping[str, FieldValue]) -> list[FieldValue]:
+    if not isinstance(fields, Mapping) or not fields:
+        raise InvalidInput("fields must be a non-empty mapping of field name to value")
+    if len(fields) > MAX_FIELDS:
+        raise InvalidInput(f"at most {MAX_FIELDS} fields per write, got {len(fields)}")
+    flat: list[FieldValue] = []
+    for name, value in fields.items():
+        validate_id(name, "field name", max_length=64)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise InvalidInput(f"field {name!r} must be a string or a number, got {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidInput(f"field {name!r} must be a finite number, got {value!r}")
+        if isinstance(value, str) and len(value.encode()) > MAX_VALUE_BYTES:
+            raise InvalidInput(f"field {name!r} is longer than {MAX_VALUE_BYTES} bytes")
+        flat += [name, value]
+    return flat
+
+
+class FencedResource:
+    """A hash guarded by the fencing tokens of the :class:`FencedLock` of the same ``name``.
+
+    ``log_length`` > 0 keeps the tokens of the last accepted writes (newest first), an audit trail
+    that shows the order in which writers were admitted.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis | redis.RedisCluster,
+        name: str,
+        *,
+        namespace: str = "lock",
+        log_length: int = 0,
+    ) -> None:
+        self.client = client
+        self.keys = LockKeys(namespace, name)
+        self.name = name
+        self.log_length = validate_count(log_length, "log_length", maximum=10**6)
+        self._write = load_script(client, __package__, "fenced_write")
+
+    def write(self, fence: int, fields: Mapping[str, FieldValue]) -> None:
+        """Set ``fields`` if ``fence`` is not older than any token issued or written before.
+
+        Raises :class:`StaleFencingToken` (a newer lease exists: the caller's lease has ended) or
+        :class:`UnknownFencingToken` (the lock never issued it); in both cases nothing is written.
+        """
+        validate_count(fence, "fencing token", minimum=1, maximum=MAX_FENCE)
+        flat = _validate_fields(fields)
+        keys = self.keys
+        status, value = self._write(
+            keys=[keys.fence, keys.resource_fence, keys.resource, keys.resource_log],
+            args=[fence, self.log_length, *flat],
+        )
+        if status == 0:
+            raise StaleFencingToken(fence, int(value))
+        if status == -1:
+            raise UnknownFencingToken(f"fencing token {fence} was never issued (the last one is {value})")
+
+    def read(self) -> dict[str, str]:
+        """Every field of the resource (``HGETALL``)."""
+        return dict(self.client.hgetall(self.keys.resource))
+
+    def highest_written(self) -> int:
+        """The highest fencing token an accepted write carried (0 before the first write)."""
+        return int(self.client.get(self.keys.resource_fence) or 0)
+
+    def accepted_log(self) -> list[int]:
+        """Fencing tokens of the last ``log_length`` accepted writes, oldest first."""
+        return [int(t) for t in reversed(self.client.lrange(self.keys.resource_log, 0, -1))]

@@ -1,0 +1,254 @@
+"""A fenced lease lock on one Redis key: SET NX PX with a secret token, plus a fencing token.
+
+Acquire takes the lock with ``SET key token NX PX ttl`` (inside ``acquire.lua``, which also issues
+the fencing token with ``INCR`` in the same atomic step).  The secret token (128 random bits from
+:mod:`secrets`) proves ownership: release and extend compare it before they delete or re-arm the
+key, so a holder whose lease expired can never delete or prolong the next holder's lock.
+
+A lease can still end while its holder thinks it holds it (a GC pause, a stalled VM, a slow
+network): the TTL is the only thing that frees the lock when a holder crashes, and the same TTL
+frees it under a holder that is merely slow.  No lock service can prevent that; the fencing token
+lets the protected resource detect it.  See :class:`redisbehaviors.locks.FencedResource`.
+
+Waiting without spinning: a waiter that finds the lock taken blocks in ``BLPOP`` on the lock's
+wake-up list, for at most the holder's remaining TTL (the reply of the failed try).  A release
+pushes one element to that list, which wakes one waiter at once; a lease that simply expires
+wakes nobody, and the waiter's ``BLPOP`` times out when the TTL runs out.  So a waiter sends one
+command per release or expiry, not one per polling interval.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+import redis
+
+from redisbehaviors.errors import InvalidInput
+from redisbehaviors.keyschema import validate_count
+from redisbehaviors.locks.errors import LockNotHeld, LockTimeout
+from redisbehaviors.locks.keys import LockKeys
+from redisbehaviors.scripts import load_script
+
+#: Upper bound of a lease TTL: about 11.5 days.
+MAX_TTL_MS = 10**9
+#: How long an unclaimed wake-up stays in the list: it covers the gap between a failed try and
+#: the waiter's BLPOP, during which a release can happen.
+WAKE_TTL_MS = 5_000
+#: The shortest BLPOP timeout a waiter sends (0 would mean "block forever").
+MIN_WAIT_S = 0.005
+
+
+def _validate_ttl(value: object) -> int:
+    return validate_count(value, "ttl_ms", minimum=1, maximum=MAX_TTL_MS)
+
+
+def _validate_timeout(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise InvalidInput(f"{what} must be a finite number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+class FencedLock:
+    """A named lock whose every acquisition returns a :class:`Lease` with a fencing token.
+
+    The object holds no state of its own and can be shared between threads: each acquire returns
+    its own lease.  ``client`` must be created with ``decode_responses=True`` (a ``Redis`` or a
+    ``RedisCluster``); its ``socket_timeout``, if set, must exceed ``max_wait`` (the longest BLPOP).
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis | redis.RedisCluster,
+        name: str,
+        *,
+        namespace: str = "lock",
+        ttl_ms: int = 30_000,
+        max_wait: float = 1.0,
+    ) -> None:
+        self.client = client
+        self.keys = LockKeys(namespace, name)
+        self.name = name
+        self.ttl_ms = _validate_ttl(ttl_ms)
+        self.max_wait = _validate_timeout(max_wait, "max_wait")
+        if self.max_wait < MIN_WAIT_S:
+            raise InvalidInput(f"max_wait must be at least {MIN_WAIT_S} seconds, got {max_wait!r}")
+        self._acquire = load_script(client, __package__, "acquire")
+        self._release = load_script(client, __package__, "release")
+        self._extend = load_script(client, __package__, "extend")
+
+    def __repr__(self) -> str:
+        return f"FencedLock({self.keys.lock!r}, ttl_ms={self.ttl_ms})"
+
+    # ------------------------------------------------------------------------------------ acquiring
+
+    def try_acquire(self, ttl_ms: int | None = None) -> Lease | None:
+        """Take the lock if it is free, in one round trip; ``None`` when someone else holds it."""
+        lease, _ = self._try(self._ttl(ttl_ms))
+        return lease
+
+    def acquire(self, timeout: float = 10.0, ttl_ms: int | None = None) -> Lease:
+        """Wait up to ``timeout`` seconds for the lock; raise :class:`LockTimeout` if it stays taken.
+
+        ``timeout=0`` tries once.  The wait blocks in ``BLPOP`` (see the module docstring).
+        """
+        wait_for = _validate_timeout(timeout, "timeout")
+        ttl = self._ttl(ttl_ms)
+        deadline = time.monotonic() + wait_for
+        while True:
+            lease, holder_pttl = self._try(ttl)
+            if lease is not None:
+                return lease
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LockTimeout(f"lock {self.name!r} still taken after {wait_for} s")
+            until_expiry = holder_pttl / 1000 if holder_pttl > 0 else self.max_wait
+            wait = max(MIN_WAIT_S, min(remaining, until_expiry, self.max_wait))
+            self.client.blpop([self.keys.wake], timeout=wait)
+
+    def _ttl(self, ttl_ms: int | None) -> int:
+        return self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
+
+    def _try(self, ttl_ms: int) -> tuple[Lease | None, int]:
+        token = secrets.token_urlsafe(16)  # 128 random bits: nobody else can present it by chance
+        taken, value = self._acquire(keys=[self.keys.lock, self.keys.fence], args=[token, ttl_ms])
+        if taken:
+            return Lease(self, token, int(value), ttl_ms), 0
+        return None, int(value)
+
+    # ------------------------------------------------------------------------------------ inspecting
+
+    def is_locked(self) -> bool:
+        """Whether anyone holds the lock right now (a snapshot: it may change right after)."""
+        return bool(self.client.exists(self.keys.lock))
+
+    def last_fence(self) -> int:
+        """The last fencing token issued for this lock (0 before the first acquisition)."""
+        return int(self.client.get(self.keys.fence) or 0)
+
+
+class Lease:
+    """One acquisition of a :class:`FencedLock`: the secret token, the fencing token and the TTL.
+
+    Use it as a context manager to release on exit.  ``fence`` is what the protected resource
+    must see with every write (:meth:`redisbehaviors.locks.FencedResource.write`).
+    """
+
+    def __init__(self, lock: FencedLock, token: str, fence: int, ttl_ms: int) -> None:
+        self.lock = lock
+        self.token = token
+        self.fence = fence
+        self.ttl_ms = ttl_ms
+        self._renewal: Renewal | None = None
+
+    def __repr__(self) -> str:
+        return f"Lease({self.lock.name!r}, fence={self.fence})"
+
+    def release(self) -> None:
+        """Compare-and-delete; raise :class:`LockNotHeld` if the lease had already ended."""
+        self._stop_renewal()
+        keys = self.lock.keys
+        if not self.lock._release(keys=[keys.lock, keys.wake], args=[self.token, WAKE_TTL_MS]):
+            raise LockNotHeld(f"{self!r} had ended: nothing released")
+
+    def extend(self, ttl_ms: int | None = None) -> None:
+        """Compare-and-pexpire: the lease now ends ``ttl_ms`` from now (default: its own TTL).
+
+        Raises :class:`LockNotHeld` if the lease had already ended; then nothing is changed.
+        """
+        ttl = self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
+        if not self.lock._extend(keys=[self.lock.keys.lock], args=[self.token, ttl]):
+            raise LockNotHeld(f"{self!r} had ended: not extended")
+
+    def is_held(self) -> bool:
+        """Whether the lock still holds this lease's token (a snapshot, like any check)."""
+        return self.lock.client.get(self.lock.keys.lock) == self.token
+
+    def keep_alive(
+        self,
+        *,
+        every_ms: int | None = None,
+        max_renewals: int = 100,
+        on_lost: Callable[[Lease], object] | None = None,
+    ) -> Renewal:
+        """Extend the lease from a background thread every ``every_ms`` (default: a third of the TTL).
+
+        Renewal is bounded: it stops after ``max_renewals`` extensions, so a stuck critical section
+        still loses the lock in the end.  When an extension finds the lease gone, or no extension
+        succeeded for a whole TTL (Redis unreachable), ``on_lost(lease)`` is called once and
+        :attr:`Renewal.lost` is set; the critical section should check it and stop writing.
+        """
+        if self._renewal is not None:
+            raise InvalidInput(f"{self!r} is already kept alive")
+        interval = max(1, self.ttl_ms // 3) if every_ms is None else every_ms
+        validate_count(interval, "every_ms", minimum=1, maximum=max(1, self.ttl_ms - 1))
+        validate_count(max_renewals, "max_renewals", minimum=1)
+        self._renewal = Renewal(self, interval / 1000, max_renewals, on_lost)
+        self._renewal.start()
+        return self._renewal
+
+    def _stop_renewal(self) -> None:
+        if self._renewal is not None:
+            self._renewal.stop()
+
+    def __enter__(self) -> Lease:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Release; if the lease had already ended, say so, unless the block is already failing."""
+        try:
+            self.release()
+        except LockNotHeld:
+            if exc_type is None:
+                raise
+
+
+class Renewal(threading.Thread):
+    """The background extension of one lease (see :meth:`Lease.keep_alive`)."""
+
+    def __init__(
+        self, lease: Lease, interval: float, max_renewals: int, on_lost: Callable[[Lease], object] | None
+    ) -> None:
+        super().__init__(name=f"renew-{lease.lock.name}-{lease.fence}", daemon=True)
+        self.lease = lease
+        self.interval = interval
+        self.max_renewals = max_renewals
+        self.on_lost = on_lost
+        self.renewals = 0
+        self.lost = threading.Event()
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Stop renewing (the lease keeps whatever TTL it has); waits for the thread unless called from it."""
+        self._stopped.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join()
+
+    def run(self) -> None:
+        last_success = time.monotonic()
+        while self.renewals < self.max_renewals and not self._stopped.wait(self.interval):
+            try:
+                self.lease.extend()
+            except LockNotHeld:
+                self._lose()
+                return
+            except redis.RedisError:
+                # Unreachable for now: retry at the next tick, but a whole TTL without a renewal
+                # means the lease may have ended on the server.
+                if time.monotonic() - last_success >= self.lease.ttl_ms / 1000:
+                    self._lose()
+                    return
+                continue
+            self.renewals += 1
+            last_success = time.monotonic()
+
+    def _lose(self) -> None:
+        self.lost.set()
+        if self.on_lost is not None:
+            self.on_lost(self.lease)
