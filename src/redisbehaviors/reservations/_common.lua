@@ -1,0 +1,85 @@
+-- Shared helpers, prepended to every reservation script and to the Function library (Redis Lua has
+-- no require).  Helpers take their keys as parameters; nothing here calls Redis at load time.
+--
+-- Every key of one inventory partition shares the partition's hash tag, so each script touches
+-- one cluster slot.  SKU counters are fields of one hash, so every script has a fixed key list
+-- even when it only learns which SKUs it touches while it runs (sweeper, confirm, cancel):
+--   K[1] stock   hash    <sku>:available  <sku>:reserved  <sku>:sold  <sku>:total
+--   K[2] holds   hash    <order id> -> JSON {state, deadline, closed, lines = {{sku, qty}, ...}}
+--   K[3] expiry  zset    <order id> -> deadline in ms; only holds in state "held" are in it
+--   K[4] done    zset    <order id> -> when it left "held", in ms (retention pruning)
+--   K[5] audit   stream  one entry per state change (only when the audit cap is above 0)
+--   K[6] restocks hash  <restock id> -> "<sku> <qty>" (idempotent restocks)
+
+-- Server time in ms.  Since 7.0 scripts replicate their effects, so reading TIME before a write
+-- is allowed; since 7.2 TIME is frozen for the whole script.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function audit(K, cap, event, what, id)
+  if cap > 0 then
+    redis.call('XADD', K[5], 'MAXLEN', '~', cap, '*', 'event', event, what, id)
+  end
+end
+
+local function load_hold(K, order_id)
+  local raw = redis.call('HGET', K[2], order_id)
+  if not raw then  -- a missing field is false, never nil
+    return nil
+  end
+  return cjson.decode(raw)
+end
+
+local function save_hold(K, order_id, hold)
+  redis.call('HSET', K[2], order_id, cjson.encode(hold))
+end
+
+-- Take a held order out of "held": its reserved quantities go to `dest` ('available' or 'sold').
+-- The caller has checked hold.state == 'held'; that check and this move run in one script, so
+-- the stock of one hold is returned or sold exactly once.
+local function close_hold(K, cap, order_id, hold, state, dest, now)
+  for _, line in ipairs(hold.lines) do
+    local sku, qty = line[1], tonumber(line[2])
+    redis.call('HINCRBY', K[1], sku .. ':reserved', -qty)
+    redis.call('HINCRBY', K[1], sku .. ':' .. dest, qty)
+  end
+  hold.state = state
+  hold.closed = string.format('%d', now)
+  save_hold(K, order_id, hold)
+  redis.call('ZREM', K[3], order_id)
+  redis.call('ZADD', K[4], now, order_id)
+  audit(K, cap, state, 'order', order_id)
+end
+
+-- Lazy reclaim: a hold whose deadline has passed is expired by whoever reads it first.
+-- Returns true when this call expired it.
+local function expire_if_due(K, cap, order_id, hold, now)
+  if hold.state == 'held' and tonumber(hold.deadline) <= now then
+    close_hold(K, cap, order_id, hold, 'expired', 'available', now)
+    return true
+  end
+  return false
+end
+
+-- Expire up to `limit` holds whose deadline has passed, re-checking each one's state here, inside
+-- the script: the index may name an order another script already closed or extended.
+local function reclaim_due(K, cap, limit, now)
+  local expired = 0
+  if limit <= 0 then
+    return expired
+  end
+  local due = redis.call('ZRANGEBYSCORE', K[3], '-inf', now, 'LIMIT', 0, limit)
+  for _, order_id in ipairs(due) do
+    local hold = load_hold(K, order_id)
+    if hold == nil or hold.state ~= 'held' then
+      redis.call('ZREM', K[3], order_id)  -- a stale index entry: nothing to return
+    elseif expire_if_due(K, cap, order_id, hold, now) then
+      expired = expired + 1
+    else
+      redis.call('ZADD', K[3], hold.deadline, order_id)  -- the index lagged an extension
+    end
+  end
+  return expired
+end

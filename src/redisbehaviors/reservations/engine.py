@@ -1,0 +1,114 @@
+"""How the service runs its Lua: as cached scripts (EVALSHA) or as a Function library (FCALL).
+
+Both are built from the same ``.lua`` files: ``_common.lua`` (helpers) is put in front of each
+script.  For the Function library every script body becomes a Lua function whose parameters are
+named ``KEYS`` and ``ARGV``, so the bodies run unchanged.
+
+The difference that matters in operation:
+
+* the script cache is volatile: ``SCRIPT FLUSH``, a restart or a failover to a replica empties
+  it (scripts are not replicated since 7.0), and ``EVALSHA`` then answers ``NOSCRIPT``; the
+  engine loads the script again and retries once (``reloads`` counts this);
+* a Function library is part of the dataset: it survives ``SCRIPT FLUSH`` and ``FLUSHALL``, is
+  replicated and saved in RDB/AOF, and is loaded once per deployment (``FUNCTION LOAD REPLACE``).
+  The library name carries a version, so two deployments never overwrite each other's functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol
+
+import redis
+from redis.exceptions import NoScriptError, ResponseError
+
+SCRIPT_NAMES = ("set_stock", "restock", "reserve", "confirm", "cancel", "extend", "hold", "sweep")
+LIBRARY_NAME = "reservations_v1"
+
+Arg = str | int
+
+
+@cache
+def _read(name: str) -> str:
+    return resources.files(__package__).joinpath(f"{name}.lua").read_text(encoding="utf-8")
+
+
+def script_source(name: str) -> str:
+    """The text sent with ``SCRIPT LOAD``: the helpers, then the script."""
+    return f"{_read('_common')}\n{_read(name)}"
+
+
+def function_name(name: str) -> str:
+    """``reserve`` -> ``reservations_v1_reserve`` (function names are global on a server)."""
+    return f"{LIBRARY_NAME}_{name}"
+
+
+def library_source() -> str:
+    """The Function library: the helpers once, then every script as a registered function."""
+    parts = [f"#!lua name={LIBRARY_NAME}", _read("_common")]
+    for name in SCRIPT_NAMES:
+        parts.append(f"local function fn_{name}(KEYS, ARGV)\n{_read(name)}\nend")
+        parts.append(f"redis.register_function('{function_name(name)}', fn_{name})")
+    return "\n".join(parts) + "\n"
+
+
+class Engine(Protocol):
+    reloads: int
+
+    def call(self, name: str, keys: Sequence[str], args: Sequence[Arg]) -> Any: ...
+
+
+class ScriptEngine:
+    """Runs each script with ``EVALSHA``; loads all of them once, and again after ``NOSCRIPT``."""
+
+    def __init__(self, client: redis.Redis | redis.RedisCluster) -> None:
+        self.client = client
+        self.sources = {name: script_source(name) for name in SCRIPT_NAMES}
+        self.shas = {name: hashlib.sha1(src.encode()).hexdigest() for name, src in self.sources.items()}
+        self.reloads = 0
+        for name in SCRIPT_NAMES:
+            self._load(name)
+
+    def _load(self, name: str) -> None:
+        sha = self.client.script_load(self.sources[name])
+        # A cluster client answers with one SHA per primary; all equal the SHA-1 of the text.
+        shas = set(sha.values()) if isinstance(sha, dict) else {sha}
+        if shas != {self.shas[name]}:
+            raise RuntimeError(f"SCRIPT LOAD of {name}.lua returned {shas}, expected {self.shas[name]}")
+
+    def call(self, name: str, keys: Sequence[str], args: Sequence[Arg]) -> Any:
+        try:
+            return self.client.evalsha(self.shas[name], len(keys), *keys, *args)
+        except NoScriptError:
+            # The cache was emptied (SCRIPT FLUSH, restart, failover).  Loading and retrying is
+            # safe: NOSCRIPT means the script did not run at all.
+            self.reloads += 1
+            self._load(name)
+            return self.client.evalsha(self.shas[name], len(keys), *keys, *args)
+
+
+class FunctionEngine:
+    """Runs the same logic with ``FCALL`` on the ``reservations_v1`` library (Redis 7.0+)."""
+
+    def __init__(self, client: redis.Redis | redis.RedisCluster) -> None:
+        self.client = client
+        self.code = library_source()
+        self.reloads = 0
+        self._load()
+
+    def _load(self) -> None:
+        # REPLACE: deploying the same version twice is harmless; a new version has a new name.
+        self.client.function_load(self.code, replace=True)
+
+    def call(self, name: str, keys: Sequence[str], args: Sequence[Arg]) -> Any:
+        try:
+            return self.client.fcall(function_name(name), len(keys), *keys, *args)
+        except ResponseError as exc:
+            if "Function not found" not in str(exc):
+                raise
+            self.reloads += 1  # FUNCTION FLUSH/DELETE, or a server restarted without persistence
+            self._load()
+            return self.client.fcall(function_name(name), len(keys), *keys, *args)

@@ -1,0 +1,22 @@
+-- Give a live hold a new deadline, `ttl` ms from now (server time).
+-- KEYS[1] stock hash  KEYS[2] holds hash  KEYS[3] expiry zset  KEYS[4] done zset  KEYS[5] audit stream
+-- KEYS[6] restocks hash (every script takes the same six keys of one partition)
+-- ARGV[1] audit cap (0: no audit)   ARGV[2] order id   ARGV[3] new ttl in ms
+-- Reply: {'extended', deadline}, or {state} when the hold is not live ('expired', 'confirmed',
+-- 'cancelled'; an expired hold is not revived), or {'unknown'} when there is no such order.
+local cap, order_id, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local now = now_ms()
+local hold = load_hold(KEYS, order_id)
+if hold == nil then
+  return {'unknown'}
+end
+expire_if_due(KEYS, cap, order_id, hold, now)
+if hold.state ~= 'held' then
+  return {hold.state}
+end
+local deadline = now + ttl
+hold.deadline = string.format('%d', deadline)
+save_hold(KEYS, order_id, hold)
+redis.call('ZADD', KEYS[3], deadline, order_id)
+audit(KEYS, cap, 'extended', 'order', order_id)
+return {'extended', deadline}

@@ -1,0 +1,70 @@
+-- Reserve every line of an order, or none of them.
+-- KEYS[1] stock hash  KEYS[2] holds hash  KEYS[3] expiry zset  KEYS[4] done zset  KEYS[5] audit stream
+-- KEYS[6] restocks hash (every script takes the same six keys of one partition)
+-- ARGV[1] audit cap (0: no audit)   ARGV[2] order id   ARGV[3] hold ttl in ms
+-- ARGV[4] how many due holds of other orders to reclaim first   ARGV[5..] sku, qty, sku, qty, ...
+--         (validated by the caller: distinct SKUs, positive integer quantities, sorted by SKU)
+-- Reply, always an array whose first element says what happened:
+--   {'held', deadline}              every line is reserved until deadline (ms, server time)
+--   {'already_held', deadline}      this order already holds exactly these lines: nothing written
+--   {'conflict', state}             the order id is taken: other lines, or no longer held
+--   {'unknown', sku, ...}           SKUs that were never stocked: nothing written
+--   {'short', sku, wanted, available, ...}  every line that cannot be filled: nothing reserved
+-- Order of work: look at the order, check every SKU, reclaim due holds, check every quantity,
+-- and write only when all checks passed.  An error after the first write would not roll back
+-- the writes before it, so no redis.call below the checks can fail on valid state.
+local cap, order_id, ttl, reclaim_limit = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = now_ms()
+
+local lines = {}
+for i = 5, #ARGV, 2 do
+  lines[#lines + 1] = {ARGV[i], tonumber(ARGV[i + 1])}
+end
+
+local existing = load_hold(KEYS, order_id)
+if existing ~= nil then
+  expire_if_due(KEYS, cap, order_id, existing, now)
+  local same = #existing.lines == #lines
+  for i = 1, #lines do
+    same = same and existing.lines[i][1] == lines[i][1] and tonumber(existing.lines[i][2]) == lines[i][2]
+  end
+  if existing.state == 'held' and same then
+    return {'already_held', tonumber(existing.deadline)}
+  end
+  return {'conflict', existing.state}
+end
+
+local unknown = {'unknown'}
+for _, line in ipairs(lines) do
+  if redis.call('HEXISTS', KEYS[1], line[1] .. ':total') == 0 then
+    unknown[#unknown + 1] = line[1]
+  end
+end
+if #unknown > 1 then
+  return unknown
+end
+
+reclaim_due(KEYS, cap, reclaim_limit, now)
+
+local short = {'short'}
+for _, line in ipairs(lines) do
+  local available = tonumber(redis.call('HGET', KEYS[1], line[1] .. ':available'))
+  if available < line[2] then
+    short[#short + 1] = line[1]
+    short[#short + 1] = line[2]
+    short[#short + 1] = available
+  end
+end
+if #short > 1 then
+  return short
+end
+
+for _, line in ipairs(lines) do
+  redis.call('HINCRBY', KEYS[1], line[1] .. ':available', -line[2])
+  redis.call('HINCRBY', KEYS[1], line[1] .. ':reserved', line[2])
+end
+local deadline = now + ttl
+save_hold(KEYS, order_id, {state = 'held', deadline = string.format('%d', deadline), lines = lines})
+redis.call('ZADD', KEYS[3], deadline, order_id)
+audit(KEYS, cap, 'held', 'order', order_id)
+return {'held', deadline}

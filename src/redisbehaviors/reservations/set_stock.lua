@@ -1,0 +1,15 @@
+-- Set how many units of a SKU are available (stock-take); defines the SKU when it is new.
+-- KEYS[1] stock hash  KEYS[2] holds hash  KEYS[3] expiry zset  KEYS[4] done zset  KEYS[5] audit stream
+-- KEYS[6] restocks hash (every script takes the same six keys of one partition)
+-- ARGV[1] audit cap (0: no audit)   ARGV[2] sku   ARGV[3] available units (>= 0)
+-- Reply: {available, reserved, sold, total}.  total (units ever put in) moves by the same delta as
+-- available, so available + reserved + sold == total keeps holding.
+local cap, sku, wanted = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local available = tonumber(redis.call('HGET', KEYS[1], sku .. ':available') or '0')
+local delta = wanted - available
+redis.call('HSETNX', KEYS[1], sku .. ':reserved', 0)
+redis.call('HSETNX', KEYS[1], sku .. ':sold', 0)
+redis.call('HINCRBY', KEYS[1], sku .. ':available', delta)
+redis.call('HINCRBY', KEYS[1], sku .. ':total', delta)
+audit(KEYS, cap, 'stock-set', 'sku', sku)
+return redis.call('HMGET', KEYS[1], sku .. ':available', sku .. ':reserved', sku .. ':sold', sku .. ':total')
