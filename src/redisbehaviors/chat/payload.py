@@ -1,0 +1,122 @@
+"""The chat's wire format, version 1: one JSON object per Pub/Sub message.
+
+Every payload carries ``"v": 1`` and a ``"type"``:
+
+``message``   ``{"v":1, "type":"message", "id":"1764170000000-0", "prev":"1764169999000-3",
+              "room":"lobby", "sender":"ana", "time":1764170000000, "body":"hi"}``
+              ``id`` is the message's entry id in the room's history stream, ``prev`` the id of
+              the message before it in the room (``"0-0"`` for the first one), ``time`` the
+              server's clock in milliseconds (the time part of ``id``).  ``prev`` chains the
+              messages of a room, so a receiver can tell that it missed some.
+``typing``    ``{"v":1, "type":"typing", "room":"lobby", "sender":"ana"}``
+              "ana is typing now"; it is never stored, and receivers forget it after a few seconds.
+``presence``  ``{"v":1, "type":"presence", "room":"lobby", "name":"ana", "online":true,
+              "reason":"join", "time":1764170000000}``; ``reason`` is ``join``, ``leave`` or ``timeout``.
+
+Compatibility rules: a reader ignores fields it does not know (version 1 may grow), and refuses a
+payload whose ``v`` it does not know or whose required fields are missing, with :class:`PayloadError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from redisbehaviors.chat.errors import PayloadError
+
+VERSION = 1
+STREAM_ID = re.compile(r"\d+-\d+")
+
+
+def parse_stream_id(value: str) -> tuple[int, int]:
+    """``"1764170000000-3"`` -> ``(1764170000000, 3)``, for ordering ids numerically."""
+    if not isinstance(value, str) or not STREAM_ID.fullmatch(value):
+        raise PayloadError(f"not a stream id: {value!r}")
+    ms, seq = value.split("-")
+    return int(ms), int(seq)
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message of a room.  ``replayed`` is True when it came from the history, not live."""
+
+    id: str
+    prev: str
+    room: str
+    sender: str
+    time: int
+    body: str
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class TypingNotice:
+    room: str
+    sender: str
+
+    def to_payload(self) -> str:
+        return json.dumps({"v": VERSION, "type": "typing", "room": self.room, "sender": self.sender})
+
+
+@dataclass(frozen=True)
+class PresenceNotice:
+    room: str
+    name: str
+    online: bool
+    reason: str
+    time: int
+
+
+Payload = ChatMessage | TypingNotice | PresenceNotice
+
+
+def _field(data: dict[str, Any], name: str, kind: type) -> Any:
+    value = data.get(name)
+    if isinstance(value, bool) and kind is not bool:
+        raise PayloadError(f"field {name!r} must be {kind.__name__}, got {value!r}")
+    if not isinstance(value, kind):
+        raise PayloadError(f"field {name!r} must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def decode_payload(raw: str | bytes) -> Payload:
+    """Read one payload; raises :class:`PayloadError` for anything that is not version-1 chat."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, TypeError) as exc:
+        raise PayloadError(f"not JSON: {raw!r:.80}") from exc
+    if not isinstance(data, dict):
+        raise PayloadError(f"not a JSON object: {raw!r:.80}")
+    version = data.get("v")
+    if version != VERSION:
+        raise PayloadError(f"unsupported payload version {version!r} (this reader knows {VERSION})")
+    kind = data.get("type")
+    if kind == "message":
+        message = ChatMessage(
+            _field(data, "id", str), _field(data, "prev", str), _field(data, "room", str),
+            _field(data, "sender", str), _field(data, "time", int), _field(data, "body", str),
+        )
+        parse_stream_id(message.id)
+        parse_stream_id(message.prev)
+        return message
+    if kind == "typing":
+        return TypingNotice(_field(data, "room", str), _field(data, "sender", str))
+    if kind == "presence":
+        return PresenceNotice(
+            _field(data, "room", str), _field(data, "name", str), _field(data, "online", bool),
+            _field(data, "reason", str), _field(data, "time", int),
+        )
+    raise PayloadError(f"unknown payload type {kind!r}")
+
+
+def message_from_entry(room: str, entry_id: str, fields: dict[str, str]) -> ChatMessage:
+    """A message read back from the room's history stream (``XRANGE`` entry)."""
+    try:
+        return ChatMessage(
+            entry_id, fields["prev"], room, fields["sender"], parse_stream_id(entry_id)[0], fields["body"],
+            replayed=True,
+        )
+    except KeyError as exc:
+        raise PayloadError(f"history entry {entry_id} lacks the field {exc.args[0]!r}") from exc

@@ -1,0 +1,38 @@
+"""Checks of the chat's arguments, made before anything is sent to Redis."""
+
+from __future__ import annotations
+
+import math
+
+from redisbehaviors.chat.errors import InvalidMessage
+from redisbehaviors.chat.payload import STREAM_ID
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+def validate_body(body: object) -> str:
+    if not isinstance(body, str):
+        raise InvalidMessage(f"message body must be a string, got {type(body).__name__}: {body!r:.40}")
+    if not body.strip():
+        raise InvalidMessage("message body must not be empty or only whitespace")
+    try:
+        size = len(body.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise InvalidMessage(f"message body is not valid Unicode text: {exc.reason}") from exc
+    if size > MAX_BODY_BYTES:
+        raise InvalidMessage(f"message body is {size} bytes, the limit is {MAX_BODY_BYTES}")
+    return body
+
+
+def validate_stream_id(value: object, what: str) -> str:
+    """An id given by the application (``since``, ``after``): checked before it reaches Redis."""
+    if not isinstance(value, str) or not STREAM_ID.fullmatch(value):
+        raise InvalidMessage(f"{what} must be a stream id like '1764170000000-0', got {value!r}")
+    return value
+
+
+def validate_seconds(value: object, what: str) -> float:
+    """A finite, non-negative number of seconds (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise InvalidMessage(f"{what} must be a non-negative number of seconds, got {value!r}")
+    return float(value)
