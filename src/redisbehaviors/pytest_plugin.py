@@ -494,7 +494,9 @@ def cluster_client(redis_cluster: Cluster | str, redis_target: RedisTarget) -> I
     finally:
         if not isinstance(redis_cluster, str):
             client.flushall(target_nodes=redis.RedisCluster.PRIMARIES)
-            client.script_flush(target_nodes=redis.RedisCluster.PRIMARIES)
+            client.script_flush()  # RedisCluster sends SCRIPT FLUSH to every primary
+            if redis_target.version >= (7, 0, 0):
+                client.execute_command("FUNCTION", "FLUSH", target_nodes=redis.RedisCluster.PRIMARIES)
         client.close()
 
 

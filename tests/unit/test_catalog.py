@@ -1,0 +1,138 @@
+"""Catalog behaviour that the feature file does not state: validation details, round trips, cluster."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+
+from redisbehaviors.catalog import Catalog, CatalogKeys
+from redisbehaviors.errors import InvalidInput, UnknownEntity
+
+
+class CountingConnection(redis.Connection):
+    """Counts writes to the socket: one ``send_packed_command`` per round trip."""
+
+    sends = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingConnection.sends += 1
+        super().send_packed_command(command, check_health)
+
+
+@pytest.fixture
+def catalog(r: redis.Redis, ns: str) -> Catalog:
+    shop = Catalog(r, namespace=ns)
+    for index in range(50):
+        shop.put_product(f"p{index}", {"name": f"Product {index}", "price": index})
+    return shop
+
+
+def test_keys_of_one_partition_share_one_hash_tag() -> None:
+    keys = CatalogKeys("shop", "eu")
+    names = [keys.product("p1"), keys.likers("p1"), keys.favorites("ana"), keys.recent("ana"), keys.trending]
+    assert {name.split("{")[1].split("}")[0] for name in names} == {"eu"}
+
+
+def test_fifty_product_cards_take_one_round_trip(redis_target: Any, catalog: Catalog, ns: str) -> None:
+    client = redis.Redis.from_url(
+        redis_target.url, decode_responses=True, protocol=redis_target.protocol, connection_class=CountingConnection
+    )
+    client.ping()  # connect (and HELLO) before counting
+    shop = Catalog(client, namespace=ns)
+    CountingConnection.sends = 0
+    cards = shop.cards([f"p{i}" for i in range(50)], user_id="ana")
+    assert CountingConnection.sends == 1
+    assert [c.product_id for c in cards if c] == [f"p{i}" for i in range(50)]
+    client.close()
+
+
+def test_a_view_takes_one_round_trip(redis_target: Any, catalog: Catalog, ns: str) -> None:
+    client = redis.Redis.from_url(
+        redis_target.url, decode_responses=True, protocol=redis_target.protocol, connection_class=CountingConnection
+    )
+    shop = Catalog(client, namespace=ns)
+    shop.record_view("p1", "ana")  # the first call may load the script (NOSCRIPT, then EVAL)
+    CountingConnection.sends = 0
+    shop.record_view("p2", "ana")
+    assert CountingConnection.sends == 1
+    client.close()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({}, "non-empty mapping"),
+        ({"views": 3}, "is a counter"),
+        ({"likes": 3}, "is a counter"),
+        ({"price": -1}, "non-negative"),
+        ({"price": "cheap"}, "non-negative number"),
+        ({"price": float("nan")}, "finite"),
+        ({"stock": 1.5}, "stock must be an integer"),
+        ({"name": None}, "string or a number"),
+        ({"name": True}, "string or a number"),
+        ({"bad field": "x"}, "may only contain"),
+        ({"name": "x" * 70_000}, "longer than"),
+    ],
+)
+def test_bad_fields_are_refused_before_anything_is_written(
+    catalog: Catalog, r: redis.Redis, fields: dict[str, Any], message: str
+) -> None:
+    before = r.dbsize()
+    with pytest.raises(InvalidInput, match=message):
+        catalog.put_product("new", fields)
+    assert r.dbsize() == before
+
+
+def test_validation_errors_are_value_errors_callers_can_catch() -> None:
+    assert issubclass(InvalidInput, ValueError)
+    assert issubclass(UnknownEntity, LookupError)
+
+
+def test_a_namespace_with_a_hash_tag_is_refused(r: redis.Redis) -> None:
+    with pytest.raises(InvalidInput, match="namespace"):
+        Catalog(r, namespace="{shop}")
+
+
+def test_adjusting_stock_of_an_unknown_product_creates_nothing(catalog: Catalog, r: redis.Redis) -> None:
+    with pytest.raises(UnknownEntity):
+        catalog.adjust_stock("ghost", 5)
+    assert r.exists(catalog.keys.product("ghost")) == 0
+
+
+def test_stock_changes_are_atomic_counters(catalog: Catalog) -> None:
+    assert catalog.adjust_stock("p1", 10) == 10
+    assert catalog.adjust_stock("p1", -3) == 7
+
+
+def test_price_range_rejects_inverted_bounds(catalog: Catalog) -> None:
+    with pytest.raises(InvalidInput, match="above high bound"):
+        catalog.in_price_range(50, 10)
+
+
+def test_the_product_reads_everything_and_unknown_products_raise(catalog: Catalog) -> None:
+    assert catalog.product("p3") == {"name": "Product 3", "price": "3"}
+    with pytest.raises(UnknownEntity, match="ghost"):
+        catalog.product("ghost")
+
+
+def test_a_batch_of_ids_as_one_string_is_refused(catalog: Catalog) -> None:
+    with pytest.raises(InvalidInput, match="not one string"):
+        catalog.cards("p1")
+
+
+def test_the_catalog_works_unchanged_on_a_real_cluster(cluster_client: redis.RedisCluster) -> None:
+    shop = Catalog(cluster_client, namespace="clustered", partition="eu")
+    shop.put_product("lamp", {"name": "Lamp", "price": 20})
+    shop.put_product("desk", {"name": "Desk", "price": 120})
+    assert shop.like("ana", "lamp").likes == 1
+    assert shop.record_view("lamp", "ana") == 1
+    cards = shop.cards(["lamp", "desk", "ghost"], user_id="ana")
+    assert [(c.product_id, c.likes, c.views, c.favorite) if c else None for c in cards] == [
+        ("lamp", 1, 1, True),
+        ("desk", 0, 0, False),
+        None,
+    ]
+    assert shop.in_price_range(0, 100) == [("lamp", 20.0)]
+    assert len({cluster_client.keyslot(shop.keys.product(p)) for p in ("lamp", "desk")}) == 1

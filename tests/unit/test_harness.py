@@ -1,0 +1,141 @@
+"""The harness itself: spawning, stopping, gating, isolation on a shared server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from redisbehaviors.pytest_plugin import NO_REDIS_MESSAGE, RedisTarget, docker_answers
+from redisbehaviors.server import RedisServer, parse_version, port_is_free
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_parse_version_pads_missing_parts() -> None:
+    assert parse_version("7.0.15") == (7, 0, 15)
+    assert parse_version("8.2") == (8, 2, 0)
+
+
+def test_a_spawned_server_leaves_its_port_free_when_stopped(redis_target: RedisTarget) -> None:
+    if redis_target.binary is None:
+        pytest.skip("needs a redis-server binary")
+    server = RedisServer.start(redis_target.binary)
+    port, directory = server.port, server.directory
+    with server.client() as client:
+        assert client.ping() is True
+        assert client.config_get("save") == {"save": ""}
+        assert client.config_get("bind")["bind"].startswith("127.0.0.1")
+    server.stop()
+    assert server.process.poll() is not None
+    assert port_is_free(port)
+    assert not directory.exists()
+
+
+def test_a_restarted_server_comes_back_on_the_same_port_empty(redis_target: RedisTarget) -> None:
+    if redis_target.binary is None:
+        pytest.skip("needs a redis-server binary")
+    server = RedisServer.start(redis_target.binary)
+    try:
+        with server.client() as client:
+            client.set("k", "v")
+        server.restart()
+        with server.client() as client:
+            assert client.exists("k") == 0  # no persistence: a restart loses everything
+    finally:
+        server.stop()
+
+
+def test_docker_detection_answers_fast_when_no_engine_runs() -> None:
+    started = time.monotonic()
+    docker_answers()
+    assert time.monotonic() - started < 1.0
+
+
+def _run_pytest(tmp_path: Path, test_body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["redisbehaviors.pytest_plugin"]\n')
+    (tmp_path / "test_it.py").write_text(textwrap.dedent(test_body))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_any_server_the_run_stops_with_one_clear_message(tmp_path: Path) -> None:
+    result = _run_pytest(tmp_path, "def test_x(): pass\n", "--redis-backend", "url")
+    assert result.returncode != 0
+    assert "--redis-backend url needs --redis-url" in result.stdout + result.stderr
+    assert "redis-server binary" in NO_REDIS_MESSAGE and "embedded" in NO_REDIS_MESSAGE
+
+
+def test_the_plugin_stops_its_server_after_the_run_even_when_tests_fail(tmp_path: Path) -> None:
+    body = """
+        def test_remember_port(redis_target):
+            open("port.txt", "w").write(str(redis_target.server.port))
+            assert False, "this test fails on purpose"
+    """
+    result = _run_pytest(tmp_path, body, "--redis-backend", "binary")
+    assert result.returncode == 1, result.stdout
+    assert port_is_free(int((tmp_path / "port.txt").read_text()))
+
+
+def test_an_unknown_tag_fails_collection(tmp_path: Path) -> None:
+    (tmp_path / "x.feature").write_text("Feature: F\n  @no_such_tag\n  Scenario: S\n    Given nothing\n")
+    body = """
+        from pytest_bdd import given, scenarios
+        scenarios("x.feature")
+        @given("nothing")
+        def nothing(): pass
+    """
+    result = _run_pytest(tmp_path, body, "--strict-markers")
+    assert result.returncode != 0
+    assert "no_such_tag" in result.stdout
+
+
+def test_version_tags_skip_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "x.feature").write_text(
+        "Feature: F\n  @since_99_0\n  Scenario: S\n    Given nothing\n"
+    )
+    body = """
+        from pytest_bdd import given, scenarios
+        scenarios("x.feature")
+        @given("nothing")
+        def nothing(): pass
+    """
+    result = _run_pytest(tmp_path, body, "--strict-markers", "-rs")
+    assert result.returncode == 0, result.stdout
+    assert "needs Redis >= 99.0" in result.stdout
+
+
+def test_on_a_shared_server_only_the_scenarios_own_keys_are_removed(redis_target: RedisTarget, tmp_path: Path) -> None:
+    if redis_target.binary is None:
+        pytest.skip("needs a redis-server binary")
+    shared = RedisServer.start(redis_target.binary)
+    try:
+        with shared.client() as client:
+            client.set("someone-elses-key", "keep me")
+        body = """
+            def test_writes(r, key, ns):
+                r.set(key("mine"), 1)
+                r.set(ns + ":component-key", 1)
+        """
+        result = _run_pytest(tmp_path, body, "--redis-url", shared.url)
+        assert result.returncode == 0, result.stdout
+        with shared.client() as client:
+            assert client.keys("*") == ["someone-elses-key"]
+    finally:
+        shared.stop()
+
+
+def test_clients_speak_the_selected_protocol(r: redis.Redis, redis_target: RedisTarget) -> None:
+    assert r.connection_pool.connection_kwargs["protocol"] == redis_target.protocol
+    if redis_target.version >= (7, 0, 0):  # CLIENT INFO reports resp= since 7.0
+        assert str(r.client_info()["resp"]) == str(redis_target.protocol)
