@@ -1,0 +1,24 @@
+"""Rate limiters on the server's clock, several limits at once, with ``RateLimit-*`` headers."""
+
+from redisbehaviors.ratelimit.keys import RateLimitKeys, subject_id
+from redisbehaviors.ratelimit.limit import Decision, Limit, rate_limit_headers
+from redisbehaviors.ratelimit.limiter import (
+    FixedWindowLimiter,
+    RateLimiter,
+    SlidingLogLimiter,
+    SlidingWindowCounterLimiter,
+    TokenBucketLimiter,
+)
+
+__all__ = [
+    "Decision",
+    "FixedWindowLimiter",
+    "Limit",
+    "RateLimitKeys",
+    "RateLimiter",
+    "SlidingLogLimiter",
+    "SlidingWindowCounterLimiter",
+    "TokenBucketLimiter",
+    "rate_limit_headers",
+    "subject_id",
+]
