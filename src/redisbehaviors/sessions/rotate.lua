@@ -1,0 +1,27 @@
+-- Rotate a session's token (against session fixation): the data moves to the new token, the old
+-- token stops working, the user's index follows, all at once.  Absolute deadline unchanged.
+-- KEYS[1] the old session hash   KEYS[2] the new session hash (same bucket, same slot)
+-- ARGV[1] the user index prefix (+ user id = the index key, same slot)
+-- ARGV[2] the old token          ARGV[3] the new token
+-- Reply: 1 rotated, 0 the old session is gone, -1 the new token exists already (nothing changed)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local meta = redis.call('HMGET', KEYS[1], '~user', '~deadline', '~idle')
+if not meta[1] then
+  return 0
+end
+local deadline, idle = tonumber(meta[2]), tonumber(meta[3])
+if deadline <= now then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return -1
+end
+-- RENAME moves the value and its TTL (catalogue T-13); the old name no longer exists
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('PEXPIRE', KEYS[2], math.min(idle, deadline - now))
+local index = ARGV[1] .. meta[1]
+redis.call('ZREM', index, ARGV[2])
+redis.call('ZADD', index, string.format('%d', deadline), ARGV[3])
+return 1
