@@ -1,0 +1,588 @@
+"""A media-processing job pipeline on one Redis stream and one consumer group.
+
+Producers :meth:`MediaPipeline.submit` jobs (``XADD`` with ``MAXLEN ~`` or ``MINID ~`` trimming
+and an optional idempotency key).  Workers (:mod:`redisbehaviors.media.worker`) read them with
+``XREADGROUP … >`` and finish each batch with :meth:`MediaPipeline.apply`, which records the
+job's effect, its outcome marker and the ``XACK`` in one script: delivery is at least once,
+the effect is applied once.  Jobs whose worker died are taken over with :meth:`reclaim`
+(``XAUTOCLAIM``); a job that fails or keeps coming back is moved to a dead-letter stream after
+``max_deliveries``.
+
+Everything here is one round trip per call and validated before anything is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+from redisbehaviors.errors import InvalidInput
+from redisbehaviors.keyschema import validate_count, validate_id
+from redisbehaviors.media.errors import NotReplayable, UnknownDeadLetter
+from redisbehaviors.media.keys import MediaKeys
+from redisbehaviors.scripts import load_script
+from redisbehaviors.server import parse_version
+
+MAX_BATCH = 1000
+MAX_PAYLOAD_BYTES = 256 * 1024
+DAY_MS = 24 * 3600 * 1000
+_ENTRY_ID = re.compile(r"\d+-\d+")
+#: Reason recorded for entries that vanished from the stream while pending (trimmed or ``XDEL``).
+DELETED_REASON = "deleted from the stream before it was acknowledged"
+
+
+@dataclass(frozen=True)
+class ServerFeatures:
+    """What the server offers beyond 7.0; detected once, overridable (tests force the 7.0 path)."""
+
+    xackdel: bool = False  # XACKDEL, 8.2: acknowledge and delete in one command
+    trim_acked: bool = False  # XADD … ACKED, 8.2: trimming keeps entries a group has not acknowledged
+
+    @classmethod
+    def detect(cls, client: redis.Redis | redis.RedisCluster) -> ServerFeatures:
+        info = client.info("server")
+        if "redis_version" not in info:  # RedisCluster: one dict per node
+            info = next(iter(info.values()))
+        newer = parse_version(str(info["redis_version"])) >= (8, 2, 0)
+        return cls(xackdel=newer, trim_acked=newer)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One delivered job.  ``deliveries`` is the group's delivery count when it was read."""
+
+    entry_id: str
+    job_id: str
+    kind: str
+    payload: dict[str, Any]
+    deliveries: int
+
+    @property
+    def submitted_ms(self) -> int:
+        """Submit time: the millisecond part of the entry id (the server's clock at XADD)."""
+        return int(self.entry_id.split("-")[0])
+
+
+@dataclass(frozen=True)
+class Submitted:
+    entry_id: str
+    job_id: str
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    dead_id: str
+    reason: str
+    original_id: str
+    deliveries: int | None
+    job_id: str | None
+    kind: str | None
+    payload: dict[str, Any] | None
+    consumer: str | None
+
+    @property
+    def replayable(self) -> bool:
+        return self.job_id is not None and self.kind is not None and self.payload is not None
+
+
+@dataclass(frozen=True)
+class FailOutcome:
+    """What :meth:`MediaPipeline.fail` did: retry, dead, applied, gone, lost or kept."""
+
+    outcome: str
+    deliveries: int
+    dead_id: str | None = None
+
+
+@dataclass
+class ReclaimPass:
+    """One ``XAUTOCLAIM`` call: the jobs now owned by the caller, and what could not be handed out."""
+
+    cursor: str
+    jobs: list[Job] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # ids the server dropped from the PEL (7.0+)
+    dead_lettered: list[str] = field(default_factory=list)  # claimed past max_deliveries
+
+    @property
+    def done(self) -> bool:
+        """The scan wrapped: ``0-0`` means the whole PEL was visited."""
+        return self.cursor == "0-0"
+
+
+@dataclass(frozen=True)
+class RetireResult:
+    moved: int
+    deleted: int
+
+
+def validate_entry_id(value: object, what: str = "entry id") -> str:
+    if not isinstance(value, str) or not _ENTRY_ID.fullmatch(value):
+        raise InvalidInput(f"{what} must look like <ms>-<seq>, got {value!r}")
+    return value
+
+
+def stream_entries(reply: Any) -> list[tuple[str, dict[str, str]]]:
+    """The entries of a one-stream XREAD/XREADGROUP reply, whatever the protocol.
+
+    RESP2 gives ``[[stream, entries]]``, RESP3 ``{stream: [entries]}``; nothing new is ``[]``/``{}``.
+    """
+    if not reply:
+        return []
+    if isinstance(reply, dict):
+        (value,) = reply.values()
+        return list(value[0]) if value and isinstance(value[0], list) else list(value)
+    return list(reply[0][1])
+
+
+def _encode_payload(payload: Mapping[str, Any] | None) -> str:
+    if payload is None:
+        return "{}"
+    if not isinstance(payload, Mapping):
+        raise InvalidInput(f"payload must be a mapping, got {type(payload).__name__}")
+    try:
+        text = json.dumps(dict(payload), separators=(",", ":"), sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"payload must be JSON-serialisable: {exc}") from exc
+    if len(text.encode()) > MAX_PAYLOAD_BYTES:
+        raise InvalidInput(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes once encoded")
+    return text
+
+
+def _encode_result(result: Mapping[str, Any] | None) -> str:
+    return "" if result is None else _encode_payload(result)
+
+
+def _decode_payload(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return {"raw": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+class MediaPipeline:
+    """The stream, group, trimming and dead-letter policy of one pipeline, and its atomic steps.
+
+    ``client`` must use ``decode_responses=True``.  Keys live under ``namespace`` and the
+    pipeline's hash tag (:mod:`redisbehaviors.media.keys`).
+
+    * ``maxlen`` / ``retention_ms``: bound the job stream by count (``MAXLEN ~``) or by age
+      (``MINID ~`` from the server clock); at most one of them.  On 8.2+ trimming adds ``ACKED``
+      so that it never drops a job the group has not acknowledged; on 7.0 it may, so size the
+      bound well above the largest backlog (trimmed pending jobs end up as dead letters).
+    * ``lease_ms``: how long a job may stay pending before another worker may reclaim it; it
+      must exceed the handler's deadline (or the handler must extend its lease).
+    * ``max_deliveries``: the handler is called at most this many times per job.
+    * ``delete_on_ack``: delete entries when they are acknowledged (``XACKDEL`` on 8.2+, else
+      ``XACK`` + ``XDEL`` in the same script), so the stream holds only unfinished jobs.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis | redis.RedisCluster,
+        *,
+        namespace: str = "media",
+        pipeline: str = "jobs",
+        group: str = "workers",
+        maxlen: int | None = 100_000,
+        retention_ms: int | None = None,
+        lease_ms: int = 60_000,
+        max_deliveries: int = 5,
+        delete_on_ack: bool = False,
+        mark_ttl_ms: int = 7 * DAY_MS,
+        idempotency_ttl_ms: int = DAY_MS,
+        results_maxlen: int = 100_000,
+        dead_letter_maxlen: int = 100_000,
+        features: ServerFeatures | None = None,
+    ) -> None:
+        self.client = client
+        self.keys = MediaKeys(namespace, pipeline)
+        self.group = validate_id(group, "group")
+        if maxlen is not None and retention_ms is not None:
+            raise InvalidInput("give maxlen or retention_ms, not both")
+        self.maxlen = None if maxlen is None else validate_count(maxlen, "maxlen", minimum=1)
+        self.retention_ms = (
+            None if retention_ms is None else validate_count(retention_ms, "retention_ms", minimum=1)
+        )
+        self.lease_ms = validate_count(lease_ms, "lease_ms", minimum=1)
+        self.max_deliveries = validate_count(max_deliveries, "max_deliveries", minimum=1, maximum=1000)
+        self.delete_on_ack = bool(delete_on_ack)
+        self.mark_ttl_ms = validate_count(mark_ttl_ms, "mark_ttl_ms", minimum=1)
+        self.idempotency_ttl_ms = validate_count(idempotency_ttl_ms, "idempotency_ttl_ms", minimum=1)
+        self.results_maxlen = validate_count(results_maxlen, "results_maxlen", minimum=1)
+        self.dead_letter_maxlen = validate_count(dead_letter_maxlen, "dead_letter_maxlen", minimum=1)
+        self.features = features if features is not None else ServerFeatures.detect(client)
+        self._submit = load_script(client, __package__, "submit")
+        self._apply = load_script(client, __package__, "apply")
+        self._deadletter = load_script(client, __package__, "deadletter")
+        self._extend = load_script(client, __package__, "extend")
+        self._release = load_script(client, __package__, "release")
+        self._retire = load_script(client, __package__, "retire")
+        self._replay = load_script(client, __package__, "replay")
+
+    @property
+    def ack_mode(self) -> str:
+        if not self.delete_on_ack:
+            return "xack"
+        return "xackdel" if self.features.xackdel else "xack+xdel"
+
+    # ------------------------------------------------------------------------------------ group
+
+    def ensure_group(self) -> bool:
+        """Create the group at ``0`` (with ``MKSTREAM``); True when it was created.
+
+        ``0`` rather than ``$``: jobs submitted before the first worker started are delivered too.
+        """
+        try:
+            self.client.xgroup_create(self.keys.jobs, self.group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if str(exc).startswith("BUSYGROUP"):
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------------------------ producer
+
+    def _trim_args(self) -> list[str | int]:
+        if self.maxlen is not None:
+            mode, value = "maxlen", self.maxlen
+        elif self.retention_ms is not None:
+            mode, value = "minid", self.retention_ms
+        else:
+            mode, value = "none", 0
+        return [mode, value, "1" if self.features.trim_acked else "0", self.idempotency_ttl_ms]
+
+    def _submit_call(
+        self, kind: str, payload: Mapping[str, Any] | None, job_id: str | None
+    ) -> tuple[list, list]:
+        validate_id(kind, "kind", max_length=64)
+        body = _encode_payload(payload)
+        keys = [self.keys.jobs]
+        if job_id is None:
+            job_id = uuid.uuid4().hex
+        else:
+            validate_id(job_id, "job id")
+            keys.append(self.keys.submitted(job_id))
+        mode, value, acked, ttl = self._trim_args()
+        return keys, [job_id, kind, body, mode, value, acked, ttl]
+
+    def submit(
+        self, kind: str, payload: Mapping[str, Any] | None = None, *, job_id: str | None = None
+    ) -> Submitted:
+        """Add a job; with ``job_id`` the submit is idempotent for ``idempotency_ttl_ms``."""
+        keys, args = self._submit_call(kind, payload, job_id)
+        entry_id, duplicate = self._submit(keys=keys, args=args)
+        return Submitted(entry_id, args[0], bool(duplicate))
+
+    def submit_many(
+        self, jobs: Iterable[tuple[str, Mapping[str, Any] | None, str | None]]
+    ) -> list[Submitted]:
+        """Submit ``(kind, payload, job_id-or-None)`` triples in one round trip (not a transaction)."""
+        calls = [self._submit_call(kind, payload, job_id) for kind, payload, job_id in jobs]
+        if len(calls) > MAX_BATCH:
+            raise InvalidInput(f"at most {MAX_BATCH} jobs per call, got {len(calls)}")
+        if not calls:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for keys, args in calls:
+            self._submit(keys=keys, args=args, client=pipe)
+        replies = pipe.execute()
+        return [Submitted(e, a[0], bool(d)) for (e, d), (_, a) in zip(replies, calls, strict=True)]
+
+    # ------------------------------------------------------------------------------------ reading
+
+    def _job(self, entry_id: str, fields: Mapping[str, str] | None, deliveries: int) -> Job | None:
+        """A job from an entry, or None when the entry was deleted (its body is nil/empty)."""
+        if not fields or "job" not in fields:
+            return None
+        payload = _decode_payload(fields.get("payload")) or {}
+        return Job(entry_id, fields["job"], fields.get("kind", ""), payload, deliveries)
+
+    def read_new(self, consumer: str, *, count: int = 10, block_ms: int | None = None) -> list[Job]:
+        """``XREADGROUP … >``: jobs never delivered to anyone; each now has delivery count 1."""
+        validate_id(consumer, "consumer")
+        validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
+        if block_ms is not None:
+            validate_count(block_ms, "block_ms")
+        reply = self.client.xreadgroup(
+            self.group, consumer, {self.keys.jobs: ">"}, count=count, block=block_ms
+        )
+        jobs = [self._job(entry_id, fields, 1) for entry_id, fields in stream_entries(reply)]
+        return [job for job in jobs if job is not None]
+
+    def read_own_pending(
+        self, consumer: str, *, after: str = "0", count: int = 10
+    ) -> tuple[list[Job], list[str], str]:
+        """History read (``XREADGROUP … <id>``): this consumer's pending entries with ids above ``after``.
+
+        Returns ``(jobs, deleted_ids, last_id)``; ``last_id`` is ``after`` when nothing was left.
+        Every history read counts one more delivery (the counts in the jobs include it).
+        Deleted entries come back with a nil body; they are dead-lettered and acknowledged here.
+        """
+        validate_id(consumer, "consumer")
+        validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
+        if after != "0":
+            validate_entry_id(after, "after")
+        reply = self.client.xreadgroup(self.group, consumer, {self.keys.jobs: after}, count=count)
+        entries = stream_entries(reply)
+        if not entries:
+            return [], [], after
+        counts = self._delivery_counts(consumer, [entry_id for entry_id, _ in entries])
+        jobs: list[Job] = []
+        deleted: list[str] = []
+        for entry_id, fields in entries:
+            job = self._job(entry_id, fields, counts.get(entry_id, 1))
+            if job is None:
+                deleted.append(entry_id)
+            else:
+                jobs.append(job)
+        self._record_deleted(deleted, consumer, counts)
+        return jobs, deleted, entries[-1][0]
+
+    def _delivery_counts(self, consumer: str, entry_ids: Sequence[str]) -> dict[str, int]:
+        """Delivery counts of a consumer's pending entries in the range spanning ``entry_ids``."""
+        if not entry_ids:
+            return {}
+        first, last = min(entry_ids, key=_id_key), max(entry_ids, key=_id_key)
+        rows = self.client.xpending_range(
+            self.keys.jobs, self.group, min=first, max=last, count=MAX_BATCH * 10, consumername=consumer
+        )
+        return {row["message_id"]: int(row["times_delivered"]) for row in rows}
+
+    def _record_deleted(self, entry_ids: Sequence[str], consumer: str, counts: Mapping[str, int]) -> None:
+        """Dead-letter entries that vanished while pending, and acknowledge them, in one transaction."""
+        if not entry_ids:
+            return
+        pipe = self.client.pipeline(transaction=True)
+        for entry_id in entry_ids:
+            fields: dict[str, Any] = {"reason": DELETED_REASON, "original-id": entry_id}
+            if entry_id in counts:
+                fields["deliveries"] = counts[entry_id]
+            fields.update({"consumer": consumer, "group": self.group})
+            pipe.xadd(self.keys.dead, fields, maxlen=self.dead_letter_maxlen, approximate=True)
+        pipe.xack(self.keys.jobs, self.group, *entry_ids)
+        pipe.execute()
+
+    # ------------------------------------------------------------------------------------ finishing
+
+    def apply(self, results: Sequence[tuple[Job, Mapping[str, Any] | None]]) -> list[str]:
+        """Record the effect of handled jobs and acknowledge them, atomically and idempotently.
+
+        ``results`` pairs each job with its handler's result (a JSON-able mapping, or None for a
+        job without output).  Returns one status per job: ``applied``, ``duplicate`` (its effect
+        was applied by an earlier delivery) or ``dead`` (it was dead-lettered meanwhile).
+        """
+        if not results:
+            return []
+        if len(results) > MAX_BATCH:
+            raise InvalidInput(f"at most {MAX_BATCH} jobs per call, got {len(results)}")
+        keys = [self.keys.jobs, self.keys.results]
+        args: list[str | int] = [self.group, self.ack_mode, self.mark_ttl_ms, self.results_maxlen]
+        for job, result in results:
+            keys.append(self.keys.mark(validate_id(job.job_id, "job id")))
+            args += [validate_entry_id(job.entry_id), job.job_id, _encode_result(result)]
+        return list(self._apply(keys=keys, args=args))
+
+    def fail(self, job: Job, consumer: str, reason: str) -> FailOutcome:
+        """The handler failed: retry the job (next reclaim) or, at ``max_deliveries``, dead-letter it."""
+        return self._dead_letter(job, consumer, reason, threshold=self.max_deliveries, retry=True)
+
+    def _dead_letter(
+        self, job: Job, consumer: str, reason: str, *, threshold: int, retry: bool
+    ) -> FailOutcome:
+        validate_id(consumer, "consumer")
+        if not isinstance(reason, str) or not reason:
+            raise InvalidInput("a dead-letter reason must be a non-empty string")
+        outcome, deliveries, dead_id = self._deadletter(
+            keys=[self.keys.jobs, self.keys.dead, self.keys.mark(job.job_id)],
+            args=[
+                self.group,
+                consumer,
+                validate_entry_id(job.entry_id),
+                job.job_id,
+                reason[:1000],
+                threshold,
+                self.lease_ms if retry else "",
+                self.ack_mode,
+                self.mark_ttl_ms,
+                self.dead_letter_maxlen,
+            ],
+        )
+        return FailOutcome(outcome, int(deliveries), dead_id or None)
+
+    def extend_lease(self, consumer: str, entry_ids: Sequence[str]) -> list[str]:
+        """Reset the idle time of entries still pending with ``consumer``; returns those it still holds.
+
+        ``XCLAIM <self> 0 <id> JUSTID`` does not count a delivery (without ``JUSTID`` it would).
+        """
+        validate_id(consumer, "consumer")
+        ids = [validate_entry_id(i) for i in entry_ids]
+        if not ids:
+            return []
+        return list(self._extend(keys=[self.keys.jobs], args=[self.group, consumer, *ids]))
+
+    def release(self, consumer: str, entry_ids: Sequence[str]) -> int:
+        """Give back jobs read but not handled: the next reclaim takes them; the delivery is not counted."""
+        validate_id(consumer, "consumer")
+        ids = [validate_entry_id(i) for i in entry_ids]
+        if not ids:
+            return 0
+        return int(self._release(keys=[self.keys.jobs], args=[self.group, consumer, self.lease_ms, *ids]))
+
+    # ------------------------------------------------------------------------------------ reclaim
+
+    def reclaim(
+        self, consumer: str, *, cursor: str = "0-0", count: int = 100, min_idle_ms: int | None = None
+    ) -> ReclaimPass:
+        """One ``XAUTOCLAIM`` step from ``cursor``: take jobs idle longer than the lease.
+
+        Follow ``ReclaimPass.cursor`` until ``done`` to visit the whole PEL.  Each claim counts a
+        delivery; a job claimed past ``max_deliveries`` (its workers kept dying or overrunning
+        their lease) is dead-lettered instead of returned.  Entries deleted from the stream are
+        in the reply's third element (7.0+): the server already dropped them from the PEL, and
+        they are recorded as dead letters so that their loss is visible.
+        """
+        validate_id(consumer, "consumer")
+        if cursor != "0-0":
+            validate_entry_id(cursor, "cursor")
+        validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
+        idle = self.lease_ms if min_idle_ms is None else validate_count(min_idle_ms, "min_idle_ms")
+        reply = self.client.xautoclaim(
+            self.keys.jobs, self.group, consumer, idle, start_id=cursor, count=count
+        )
+        next_cursor, entries = reply[0], reply[1]
+        deleted = list(reply[2]) if len(reply) > 2 else []
+        result = ReclaimPass(next_cursor, deleted=deleted)
+        counts = self._delivery_counts(consumer, [entry_id for entry_id, _ in entries])
+        nil_bodies: list[str] = []
+        for entry_id, fields in entries:
+            job = self._job(entry_id, fields, counts.get(entry_id, 1))
+            if job is None:
+                nil_bodies.append(entry_id)  # before 7.0 deleted entries came back with a nil body
+            elif job.deliveries > self.max_deliveries:
+                reason = (
+                    f"delivered {job.deliveries} times without being acknowledged "
+                    f"(max_deliveries={self.max_deliveries}): its workers crashed or overran the lease"
+                )
+                outcome = self._dead_letter(job, consumer, reason, threshold=job.deliveries, retry=False)
+                if outcome.outcome == "dead":
+                    result.dead_lettered.append(entry_id)
+            else:
+                result.jobs.append(job)
+        self._record_deleted([*deleted, *nil_bodies], consumer, counts)
+        result.deleted += nil_bodies
+        return result
+
+    # ------------------------------------------------------------------------------------ consumers
+
+    def retire_consumer(self, consumer: str, heir: str, *, batch: int = 100) -> RetireResult:
+        """Hand every pending entry of ``consumer`` to ``heir``, then ``XGROUP DELCONSUMER`` it.
+
+        DELCONSUMER alone would drop the entries from the PEL: nobody would ever retry them.
+        """
+        validate_id(consumer, "consumer")
+        validate_id(heir, "heir")
+        if consumer == heir:
+            raise InvalidInput(f"a consumer cannot be retired into itself: {consumer!r}")
+        validate_count(batch, "batch", minimum=1, maximum=MAX_BATCH)
+        moved = deleted = 0
+        while True:
+            step_moved, step_deleted, finished = self._retire(
+                keys=[self.keys.jobs, self.keys.dead],
+                args=[self.group, consumer, heir, batch, self.dead_letter_maxlen],
+            )
+            moved, deleted = moved + int(step_moved), deleted + int(step_deleted)
+            if int(finished):
+                return RetireResult(moved, deleted)
+
+    # ------------------------------------------------------------------------------------ dead letters
+
+    def dead_letters(self, *, count: int = 100, after: str | None = None) -> list[DeadLetter]:
+        """Dead letters, oldest first (``XRANGE``), starting after ``after`` (exclusive)."""
+        validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
+        start = "-" if after is None else "(" + validate_entry_id(after, "after")
+        return [
+            self._dead(entry_id, fields)
+            for entry_id, fields in self.client.xrange(self.keys.dead, start, "+", count)
+        ]
+
+    def dead_letter(self, dead_id: str) -> DeadLetter:
+        rows = self.client.xrange(self.keys.dead, validate_entry_id(dead_id, "dead-letter id"), dead_id)
+        if not rows:
+            raise UnknownDeadLetter(f"no dead letter {dead_id!r}")
+        return self._dead(*rows[0])
+
+    @staticmethod
+    def _dead(dead_id: str, fields: Mapping[str, str]) -> DeadLetter:
+        deliveries = fields.get("deliveries")
+        return DeadLetter(
+            dead_id=dead_id,
+            reason=fields.get("reason", ""),
+            original_id=fields.get("original-id", ""),
+            deliveries=int(deliveries) if deliveries is not None else None,
+            job_id=fields.get("job"),
+            kind=fields.get("kind"),
+            payload=_decode_payload(fields.get("payload")),
+            consumer=fields.get("consumer"),
+        )
+
+    def replay(self, dead_id: str) -> str:
+        """Submit a dead letter's job again (as a new entry) and remove the dead letter; the new id."""
+        letter = self.dead_letter(dead_id)
+        if not letter.replayable:
+            raise NotReplayable(f"dead letter {dead_id!r} has no job body to replay ({letter.reason})")
+        assert letter.job_id is not None
+        new_id = self._replay(
+            keys=[self.keys.dead, self.keys.jobs, self.keys.mark(letter.job_id)],
+            args=[dead_id, letter.job_id],
+        )
+        if not new_id:
+            raise UnknownDeadLetter(f"dead letter {dead_id!r} was replayed or removed meanwhile")
+        return str(new_id)
+
+    def dead_letter_count(self) -> int:
+        return int(self.client.xlen(self.keys.dead))
+
+    # ------------------------------------------------------------------------------------ outcomes
+
+    def outcome(self, job_id: str) -> str | None:
+        """``applied``, ``dead`` or None (not finished, or finished longer than ``mark_ttl_ms`` ago)."""
+        return self.client.get(self.keys.mark(validate_id(job_id, "job id")))
+
+    def server_time_ms(self) -> int:
+        seconds, micros = self.client.time()
+        return int(seconds) * 1000 + int(micros) // 1000
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def entry_age_ms(entry_id: str, now_ms: int) -> int:
+    """Milliseconds since the entry was added, by its id (never negative)."""
+    return max(now_ms - _id_key(entry_id)[0], 0)
+
+
+__all__ = [
+    "DELETED_REASON",
+    "DeadLetter",
+    "FailOutcome",
+    "Job",
+    "MediaPipeline",
+    "ReclaimPass",
+    "RetireResult",
+    "ServerFeatures",
+    "Submitted",
+    "entry_age_ms",
+    "stream_entries",
+]

@@ -1,0 +1,194 @@
+"""A worker of the media pipeline: one consumer of the group, one thread or process.
+
+The loop:
+
+1. on start-up, drain this consumer's own pending entries (history reads from id ``0``): the jobs
+   a previous run of the same consumer read but never acknowledged;
+2. then read new jobs in batches with a blocking ``XREADGROUP … >``;
+3. every ``reclaim_interval_ms``, take one ``XAUTOCLAIM`` step over jobs other workers left idle
+   longer than the lease (following the cursor across steps until the scan wraps);
+4. hand each job to the handler, then apply and acknowledge the batch in one script.
+
+A handler that raises has its job retried (through the next reclaim) until ``max_deliveries``,
+then dead-lettered.  :meth:`Worker.stop` is graceful: the job in hand is finished and applied,
+the rest of the batch is released for others without counting a delivery.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redisbehaviors.keyschema import validate_count, validate_id
+from redisbehaviors.media.errors import LeaseLost
+from redisbehaviors.media.pipeline import Job, MediaPipeline
+
+
+class Lease:
+    """The hold a worker has on one job; long handlers call :meth:`extend` before the lease runs out."""
+
+    def __init__(self, pipeline: MediaPipeline, consumer: str, entry_id: str) -> None:
+        self._pipeline = pipeline
+        self.consumer = consumer
+        self.entry_id = entry_id
+
+    def extend(self) -> None:
+        """Reset the job's idle time (no delivery is counted); raises :class:`LeaseLost` if it was taken."""
+        if not self._pipeline.extend_lease(self.consumer, [self.entry_id]):
+            raise LeaseLost(f"job entry {self.entry_id} is no longer pending with {self.consumer!r}")
+
+
+Handler = Callable[[Job, Lease], Mapping[str, Any] | None]
+
+
+@dataclass
+class WorkerStats:
+    drained: int = 0  # own pending jobs handled at start-up
+    read: int = 0  # new jobs read
+    reclaimed: int = 0  # jobs taken over from idle consumers
+    applied: int = 0
+    duplicates: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    released: int = 0
+    lost: int = 0  # jobs whose lease another worker took while the handler ran
+
+    @property
+    def handled(self) -> int:
+        return self.applied + self.duplicates
+
+
+class Worker:
+    """Consumer ``consumer`` of ``pipeline``'s group, running ``handler`` on every job it gets.
+
+    Keep the consumer name stable across restarts (for example ``<host>-<slot>``): a restarted
+    worker then finds its own pending jobs at start-up instead of waiting for a reclaim.
+    """
+
+    def __init__(
+        self,
+        pipeline: MediaPipeline,
+        consumer: str,
+        handler: Handler,
+        *,
+        batch_size: int = 10,
+        block_ms: int = 1000,
+        reclaim_interval_ms: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.pipeline = pipeline
+        self.consumer = validate_id(consumer, "consumer")
+        self.handler = handler
+        self.batch_size = validate_count(batch_size, "batch_size", minimum=1, maximum=1000)
+        self.block_ms = validate_count(block_ms, "block_ms", minimum=1)
+        default_interval = max(pipeline.lease_ms // 2, 50)
+        interval = default_interval if reclaim_interval_ms is None else reclaim_interval_ms
+        self.reclaim_interval_ms = validate_count(interval, "reclaim_interval_ms", minimum=1)
+        self.clock = clock
+        self.stats = WorkerStats()
+        self._stopping = threading.Event()
+        self._cursor = "0-0"
+        self._next_reclaim = 0.0
+
+    # ------------------------------------------------------------------------------------ control
+
+    def stop(self) -> None:
+        """Ask the loop to stop after the job in hand (safe from a signal handler or another thread)."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def run(self, *, max_jobs: int | None = None) -> WorkerStats:
+        """Drain own pending jobs, then work until :meth:`stop` (or ``max_jobs`` handled)."""
+        self.pipeline.ensure_group()
+        self.drain_own_pending()
+        while not self.stopping and (max_jobs is None or self.stats.handled < max_jobs):
+            self.step()
+        return self.stats
+
+    # ------------------------------------------------------------------------------------ steps
+
+    def drain_own_pending(self) -> int:
+        """Handle every job still pending with this consumer (history reads from ``0``)."""
+        after, handled = "0", 0
+        while not self.stopping:
+            jobs, deleted, last = self.pipeline.read_own_pending(
+                self.consumer, after=after, count=self.batch_size
+            )
+            if not jobs and not deleted:
+                break
+            handled += self.process(jobs)
+            after = last
+        self.stats.drained += handled
+        return handled
+
+    def step(self) -> int:
+        """One iteration: a reclaim step when one is due, else one blocking read of new jobs."""
+        if self.clock() >= self._next_reclaim:
+            handled = self.reclaim_step()
+            if handled:
+                return handled
+        jobs = self.pipeline.read_new(self.consumer, count=self.batch_size, block_ms=self.block_ms)
+        self.stats.read += len(jobs)
+        return self.process(jobs)
+
+    def reclaim_step(self) -> int:
+        """One ``XAUTOCLAIM`` call from the saved cursor; schedules the next pass when the scan wraps."""
+        result = self.pipeline.reclaim(self.consumer, cursor=self._cursor, count=self.batch_size)
+        self._cursor = result.cursor
+        if result.done:
+            self._next_reclaim = self.clock() + self.reclaim_interval_ms / 1000
+        self.stats.reclaimed += len(result.jobs)
+        self.stats.dead_lettered += len(result.dead_lettered)
+        return self.process(result.jobs)
+
+    def process(self, jobs: list[Job]) -> int:
+        """Run the handler on each job, then apply and acknowledge the batch in one script.
+
+        Past a third of the lease the batch's remaining jobs get their lease extended, and the
+        results so far are applied, so a long batch is not reclaimed under the worker's feet.
+        """
+        done: list[tuple[Job, Mapping[str, Any] | None]] = []
+        started = self.clock()
+        handled = 0
+        for index, job in enumerate(jobs):
+            if self.stopping:
+                self.stats.released += self.pipeline.release(
+                    self.consumer, [j.entry_id for j in jobs[index:]]
+                )
+                break
+            if (self.clock() - started) * 1000 > self.pipeline.lease_ms / 3:
+                handled += self._apply(done)
+                done = []
+                self.pipeline.extend_lease(self.consumer, [j.entry_id for j in jobs[index:]])
+                started = self.clock()
+            try:
+                result = self.handler(job, Lease(self.pipeline, self.consumer, job.entry_id))
+            except LeaseLost:
+                self.stats.lost += 1
+                continue
+            except Exception as exc:  # the handler's failure is the job's, not the worker's
+                self._fail(job, f"{type(exc).__name__}: {exc}")
+                continue
+            done.append((job, result))
+        return handled + self._apply(done)
+
+    def _apply(self, done: list[tuple[Job, Mapping[str, Any] | None]]) -> int:
+        statuses = self.pipeline.apply(done)
+        self.stats.applied += statuses.count("applied")
+        self.stats.duplicates += statuses.count("duplicate")
+        return len(statuses)
+
+    def _fail(self, job: Job, reason: str) -> None:
+        outcome = self.pipeline.fail(job, self.consumer, reason)
+        if outcome.outcome == "dead":
+            self.stats.dead_lettered += 1
+        elif outcome.outcome == "retry":
+            self.stats.retried += 1
+        elif outcome.outcome == "lost":
+            self.stats.lost += 1
