@@ -162,7 +162,7 @@ class RedisServer:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - single-threaded at spawn time
+                preexec_fn=_die_with_parent,
                 start_new_session=True,  # Ctrl-C in the terminal reaches pytest, which then stops us
             )
             server = cls(binary, chosen, workdir, version, process, merged, own)
