@@ -146,7 +146,7 @@ class RoomFeed:
     ``since``: the id of the last message the member saw; the feed delivers what came after it
     (from history), then goes live.  Without it the feed starts at the newest message, after
     replaying the last ``backlog`` ones.  ``me``: the member's own name, whose typing notices are
-    not shown back to it.  ``clock`` drives typing expiry and reconnect backoff (seconds).
+    not shown back to it.  ``clock`` (seconds) drives typing expiry only; waits use the real clock.
     """
 
     def __init__(
@@ -217,7 +217,7 @@ class RoomFeed:
         Never blocks much longer than ``timeout`` plus one connection attempt: while Redis is down
         it returns ``[]`` (or the :class:`Disconnected` event) and tries again on the next call.
         """
-        deadline = self.clock() + timeout
+        deadline = time.monotonic() + timeout
         events: list[Event] = []
         if self._pubsub is None:
             events += self._reconnect(deadline)
@@ -230,7 +230,7 @@ class RoomFeed:
     def _read(self, deadline: float) -> list[Event]:
         events: list[Event] = []
         try:
-            message = self._pubsub.get_message(timeout=max(0.0, deadline - self.clock()))
+            message = self._pubsub.get_message(timeout=max(0.0, deadline - time.monotonic()))
             for _ in range(self.batch):
                 if message is None:
                     break
@@ -333,9 +333,9 @@ class RoomFeed:
         pubsub = self.chat.client.pubsub()
         try:
             pubsub.subscribe(self._channel)
-            deadline = self.clock() + self.subscribe_timeout
+            deadline = time.monotonic() + self.subscribe_timeout
             while True:
-                remaining = deadline - self.clock()
+                remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise NotSubscribed(f"no subscribe confirmation for room {self.room!r} "
                                         f"within {self.subscribe_timeout}s")
@@ -350,23 +350,23 @@ class RoomFeed:
     def _lost(self, error: BaseException) -> list[Event]:
         self.close()
         self._delay = self.reconnect_delay
-        self._next_attempt = self.clock()
+        self._next_attempt = time.monotonic()
         return [Disconnected(self.room, self.last_id or "0-0", f"{type(error).__name__}: {error}")]
 
     def _reconnect(self, deadline: float) -> list[Event]:
         """Try to subscribe again (with backoff) until ``deadline``; on success report and catch up."""
         while True:
-            now = self.clock()
+            now = time.monotonic()
             if now >= self._next_attempt:
                 try:
                     self._subscribe()
                 except (*CONNECTION_ERRORS, NotSubscribed):
-                    self._next_attempt = self.clock() + self._delay
+                    self._next_attempt = time.monotonic() + self._delay
                     self._delay = min(self._delay * 2, self.max_reconnect_delay)
                 else:
                     self.stats.reconnects += 1
                     return [Reconnected(self.room, self.last_id or "0-0"), *self._after_subscribe()]
-            wait = min(self._next_attempt, deadline) - self.clock()
-            if wait <= 0 and self.clock() >= deadline:
+            wait = min(self._next_attempt, deadline) - time.monotonic()
+            if wait <= 0 and time.monotonic() >= deadline:
                 return []
             time.sleep(max(wait, 0.0))  # backoff between connection attempts, bounded by the deadline
