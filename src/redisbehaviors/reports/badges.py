@@ -67,7 +67,7 @@ def tally_value(tally: Tally) -> tuple[str, Outcome]:
     if tally[Outcome.PASSED]:
         parts.append(f"{tally[Outcome.PASSED]} passing")
     if tally.version_skipped:
-        parts.append(f"{tally.version_skipped} other version")
+        parts.append(f"{tally.version_skipped} for another Redis version")
     if tally[Outcome.SKIPPED]:
         parts.append(f"{tally[Outcome.SKIPPED]} skipped")
     return (" · ".join(parts) or "no results"), tally.status

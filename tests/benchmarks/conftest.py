@@ -1,0 +1,80 @@
+"""Benchmarks: the ratio table at the end of every run, and the physical reference on demand.
+
+- ``pytest_terminal_summary`` prints, per ``benchmark.group``, each entry's median time relative to
+  the group's ``extra_info["role"] == "baseline"`` entry, with its ``extra_info["goal"]`` and verdict.
+- When ``REDISBEHAVIORS_BENCH_REFERENCE`` names a file (``redisbehaviors report bench`` sets it),
+  ``redis-benchmark`` is run against the run's own server once the benchmarks are done, and its
+  results are written there, so the report shows each component as a fraction of the server's rate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from redisbehaviors.pytest_plugin import get_target
+from redisbehaviors.reports.bench import (
+    REFERENCE_ENV,
+    REQUESTS_ENV,
+    BenchEntry,
+    measure_reference,
+    ratio_groups,
+    ratio_table_text,
+)
+
+
+def _entries(config: pytest.Config) -> list[BenchEntry]:
+    session = getattr(config, "_benchmarksession", None)
+    if session is None:
+        return []
+    entries = []
+    for bench in session.benchmarks:
+        if getattr(bench, "has_error", False) or not getattr(bench, "stats", None):
+            continue
+        entries.append(BenchEntry.from_dict(bench.as_dict(include_data=False)))
+    return entries
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    entries = _entries(config)
+    if not entries:
+        return
+    terminalreporter.write_sep("-", "benchmark ratios (median / baseline median)")
+    terminalreporter.write_line(ratio_table_text(ratio_groups(entries)))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = os.environ.get(REFERENCE_ENV)
+    if not path or session.config.option.collectonly:
+        return
+    try:
+        target = get_target(session.config)
+    except pytest.UsageError:
+        return
+    payload: dict[str, Any] = {
+        "server": {
+            "version": target.version_text,
+            "backend": target.backend,
+            "protocol": target.protocol,
+            "url": target.url,
+        },
+        "requests": int(os.environ.get(REQUESTS_ENV, "20000")),
+        "redis_benchmark": [],
+    }
+    binary = shutil.which("redis-benchmark")
+    if binary is None:
+        payload["error"] = "redis-benchmark is not installed (apt-get install redis-tools)"
+    elif target.mode != "standalone":
+        payload["error"] = f"not measured on a {target.mode} server"
+    else:
+        try:
+            payload["redis_benchmark"] = measure_reference(target.url, payload["requests"], binary=binary)
+        except (ValueError, OSError) as exc:
+            payload["error"] = str(exc)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(payload, indent=1))
