@@ -21,6 +21,7 @@ from redisbehaviors.keyschema import validate_count
 from redisbehaviors.reservations.errors import (
     OrderConflict,
     OutOfStock,
+    ReservationError,
     Shortage,
     TooMuchContention,
     UnknownSku,
@@ -75,6 +76,9 @@ class OptimisticReservations:
             except WatchError:
                 self._count(aborted=True)
                 continue
+            except ReservationError:
+                self._count(aborted=False)  # a refusal is a completed attempt
+                raise
             self._count(aborted=False)
             return reservation
         raise TooMuchContention(f"order {order_id!r}: gave up after {self.max_attempts} aborted attempts")

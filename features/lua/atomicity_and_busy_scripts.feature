@@ -1,0 +1,75 @@
+Feature: A script runs alone, and a long script blocks everybody
+  Redis runs one script at a time and nothing else in between: a read-modify-write inside a
+  script can never lose an update. The price is that a slow script stalls every other client.
+  Past the busy threshold (busy-reply-threshold, formerly lua-time-limit) the server answers
+  other clients BUSY, and SCRIPT KILL can stop the script only while it has not written; after a
+  write, only SHUTDOWN NOSAVE ends it, because a half-done script must not become visible.
+
+  Rule: Nothing interleaves with a script
+
+    Scenario: Eight clients doing read-modify-write in a script lose no update
+      When 8 clients each run EVAL with keys "n" 100 times:
+        """
+        local value = tonumber(redis.call('GET', KEYS[1]) or '0')
+        redis.call('SET', KEYS[1], value + 1)
+        """
+      Then "GET n" replies "800"
+
+    Scenario: Time stands still inside a script, so a key with a 1 ms TTL is still there at its end
+      When the client runs EVAL with keys "brief":
+        """
+        redis.call('SET', KEYS[1], 'v', 'PX', 1)
+        local spin = 0
+        while spin < 3000000 do spin = spin + 1 end
+        return redis.call('EXISTS', KEYS[1])
+        """
+      Then the reply is 1
+      And within 5 seconds "EXISTS brief" replies 0
+
+  Rule: A script running past the busy threshold makes the server answer BUSY
+
+    @own_server
+    Scenario: Other clients get BUSY while a script runs past the threshold
+      Given the busy-script threshold is 100 ms
+      When client "A" starts EVAL in the background:
+        """
+        while true do end
+        """
+      Then within 10 seconds client "B" gets an error saying "BUSY Redis is busy running a script" for "PING"
+
+    @own_server
+    Scenario: SCRIPT KILL stops a busy script that has not written, and its caller gets an error
+      Given the busy-script threshold is 100 ms
+      When client "A" starts EVAL in the background:
+        """
+        while true do end
+        """
+      And within 10 seconds client "B" gets an error saying "BUSY" for "PING"
+      And client "B" sends "SCRIPT KILL"
+      Then the reply is "OK"
+      And the background script of client "A" ends with an error saying "Script killed by user with SCRIPT KILL"
+
+    @own_server
+    Scenario: SCRIPT KILL refuses a busy script that has already written
+      Given a separate server with a busy-script threshold of 100 ms
+      When a client of that server starts EVAL with keys "written" in the background:
+        """
+        redis.call('SET', KEYS[1], '1')
+        while true do end
+        """
+      And within 10 seconds another client of that server gets an error saying "BUSY" for "PING"
+      And another client of that server sends "SCRIPT KILL"
+      Then the reply is an error saying "UNKILLABLE Sorry the script already executed write commands"
+
+    @own_server
+    Scenario: SHUTDOWN NOSAVE is the way out of an unkillable script
+      Given a separate server with a busy-script threshold of 100 ms
+      When a client of that server starts EVAL with keys "written" in the background:
+        """
+        redis.call('SET', KEYS[1], '1')
+        while true do end
+        """
+      And within 10 seconds another client of that server gets an error saying "BUSY" for "PING"
+      And another client of that server sends "SHUTDOWN NOSAVE"
+      Then that server has stopped within 10 seconds
+      And the background script ended because the connection was closed

@@ -1,0 +1,46 @@
+Feature: Scripts in a Redis Cluster: one slot per script
+  In a cluster a script runs on one node, so every key it declares must hash to one slot, or
+  the node refuses it with CROSSSLOT. Hash tags make keys share a slot: only the part between
+  the first "{" and the next "}" is hashed. A multi-key script therefore needs a key schema in
+  which everything it touches carries one tag -- and that slot then takes all its traffic.
+
+  Rule: The keys of one script must hash to one slot
+
+    @cluster_only
+    Scenario: A script declaring keys of two slots is refused with CROSSSLOT
+      When the cluster node of "cart:1" is sent EVAL with keys "cart:1 stock:1":
+        """
+        return redis.call('GET', KEYS[1])
+        """
+      Then the reply is an error saying "Keys in request don't hash to the same slot"
+
+    @cluster_only
+    Scenario: Keys that share a hash tag can be used together by one script
+      When the cluster node of "{shop}:cart:1" is sent EVAL with keys "{shop}:cart:1 {shop}:stock:1":
+        """
+        redis.call('SET', KEYS[1], 'A')
+        return redis.call('INCR', KEYS[2])
+        """
+      Then the reply is 1
+      And "{shop}:cart:1" and "{shop}:stock:1" hash to the same slot
+
+    @cluster_only @since_7_0
+    Scenario: A shebang script may not touch an undeclared key of another slot
+      Given keys "a" and "e" are in different slots of one cluster node
+      When the cluster node of "a" is sent EVAL with keys "a":
+        """
+        #!lua
+        redis.call('GET', KEYS[1])
+        return redis.call('GET', 'e')
+        """
+      Then the reply is an error saying "Script attempted to access keys that do not hash to the same slot"
+
+    @cluster_only
+    Scenario: A script without a shebang may still touch an undeclared key of another slot on the same node
+      Given keys "a" and "e" are in different slots of one cluster node
+      When the cluster node of "a" is sent EVAL with keys "a":
+        """
+        redis.call('GET', KEYS[1])
+        return redis.call('GET', 'e')
+        """
+      Then the reply is nil

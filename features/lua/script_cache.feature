@@ -1,0 +1,51 @@
+Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
+  EVAL sends the whole script every time. SCRIPT LOAD stores it under the SHA-1 of its text and
+  EVALSHA runs it by that name. The cache is not data: SCRIPT FLUSH, a restart or a failover
+  empties it, and EVALSHA then answers NOSCRIPT, so a client must be ready to load the
+  script again.
+
+  Rule: A script is named by the SHA-1 of its text
+
+    Scenario: SCRIPT LOAD replies with the SHA-1 of the script text
+      When the client sends "SCRIPT LOAD 'return 1'"
+      Then the reply is "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
+
+    Scenario: EVALSHA runs a loaded script with its own keys
+      Given the client has sent "SET greeting hello"
+      And the client has loaded the script:
+        """
+        return redis.call('GET', KEYS[1])
+        """
+      When the client runs EVALSHA of that script with keys "greeting"
+      Then the reply is "hello"
+
+    Scenario: EVALSHA accepts the SHA-1 in upper case
+      Given the client has sent "SCRIPT LOAD 'return 1'"
+      When the client sends "EVALSHA E0E1F9FABFC9D4800C877A703B823AC0578FF8DB 0"
+      Then the reply is 1
+
+    Scenario: EVALSHA of an unknown SHA-1 answers NOSCRIPT
+      When the client sends "EVALSHA ffffffffffffffffffffffffffffffffffffffff 0"
+      Then the reply is an error saying "No matching script. Please use EVAL."
+
+    Scenario: SCRIPT EXISTS answers 1 or 0 for each SHA-1 asked
+      Given the client has sent "SCRIPT LOAD 'return 1'"
+      When the client sends "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db ffffffffffffffffffffffffffffffffffffffff"
+      Then the reply is [1, 0]
+
+    Scenario: EVAL caches the script it ran, so EVALSHA finds it afterwards
+      When the client sends "EVAL 'return 2' 0"
+      Then "EVALSHA 7f923f79fe76194c868d7e1d0820de36700eb649 0" replies 2
+
+  Rule: The cache is volatile
+
+    @own_server
+    Scenario: SCRIPT FLUSH empties the cache and EVALSHA then answers NOSCRIPT
+      Given the client has loaded the script:
+        """
+        return 'cached'
+        """
+      When the client sends "SCRIPT FLUSH"
+      And the client runs EVALSHA of that script
+      Then the reply is an error saying "No matching script. Please use EVAL."
+      And SCRIPT EXISTS of that script replies [0]

@@ -1,0 +1,82 @@
+Feature: Errors inside a script, and why a script validates before it writes
+  A script is atomic in the sense that nothing else runs while it runs, but it is not a
+  transaction: when a command fails halfway, the writes made before it stay. redis.call raises
+  the error and ends the script; redis.pcall hands it to the script as a value. The safe shape
+  of a script is therefore: read and check everything first, then write.
+
+  Rule: redis.call raises a command's error, redis.pcall returns it
+
+    Scenario: An error from redis.call ends the script and reaches the caller, naming the script
+      Given the client has sent "SET s abc"
+      When the client runs EVAL with keys "s":
+        """
+        return redis.call('INCR', KEYS[1])
+        """
+      Then the reply is an error saying "value is not an integer or out of range script:"
+
+    Scenario: redis.pcall returns the error as a table with an err field, and the script goes on
+      Given the client has sent "SET s abc"
+      When the client runs EVAL with keys "s":
+        """
+        local reply = redis.pcall('INCR', KEYS[1])
+        return {type(reply), reply['err']}
+        """
+      Then the reply is ["table", "ERR value is not an integer or out of range"]
+
+    Scenario: A raw Lua error is reported with the script's line number
+      When the client runs EVAL:
+        """
+        local x = 1
+        error('custom failure')
+        """
+      Then the reply is an error saying "user_script:2: custom failure"
+
+  Rule: There is no rollback
+
+    Scenario: An error in the middle of a script keeps the writes made before it
+      When the client runs EVAL with keys "a b":
+        """
+        redis.call('SET', KEYS[1], '1')
+        redis.call('LPUSH', KEYS[1], 'x')
+        redis.call('SET', KEYS[2], '2')
+        """
+      Then the reply is an error saying "WRONGTYPE"
+      And "MGET a b" replies ["1", nil]
+
+    Scenario: A script that checks before it writes leaves nothing behind when a check fails
+      Given the client has sent "SET stock:b 0"
+      When the client runs EVAL with keys "stock:a stock:b":
+        """
+        for _, key in ipairs(KEYS) do
+          if tonumber(redis.call('GET', key) or '0') < 1 then
+            return redis.error_reply('OUT_OF_STOCK ' .. key)
+          end
+        end
+        for _, key in ipairs(KEYS) do redis.call('DECR', key) end
+        return 'OK'
+        """
+      Then the reply is an error saying "OUT_OF_STOCK"
+      And "EXISTS stock:a" replies 0
+
+  Rule: A script runs in a sandbox
+
+    Scenario: Assigning a global variable is refused
+      When the client runs EVAL:
+        """
+        counter = 1
+        """
+      Then the reply is an error saying "Attempt to modify a readonly table"
+
+    Scenario: Reading an undefined global is an error rather than nil
+      When the client runs EVAL:
+        """
+        return undefined_thing
+        """
+      Then the reply is an error saying "Script attempted to access nonexistent global variable 'undefined_thing'"
+
+    Scenario: MULTI cannot be called from a script
+      When the client runs EVAL:
+        """
+        return redis.call('MULTI')
+        """
+      Then the reply is an error saying "This Redis command is not allowed from script"
