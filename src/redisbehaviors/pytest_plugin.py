@@ -208,7 +208,7 @@ def resolve_target(config: pytest.Config) -> RedisTarget:
 
     if backend in ("auto", "docker") and docker_answers():
         try:
-            from testcontainers.redis import RedisContainer  # type: ignore[import-not-found]
+            from testcontainers.community.redis import RedisContainer  # type: ignore[import-not-found]
         except ImportError:
             pass
         else:
@@ -292,13 +292,13 @@ def skip_reason(item: pytest.Item, target: RedisTarget) -> str | None:
     return None
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    target = item.config.stash.get(_target_key, None)
-    if target is None:
-        return
-    reason = skip_reason(item, target)
-    if reason:
-        pytest.skip(reason)
+def _gate(items: list[pytest.Item]) -> None:
+    """Mark what cannot run on this server as skipped, with the reason (reported at the scenario)."""
+    for item in items:
+        target = item.config.stash.get(_target_key, None)
+        reason = skip_reason(item, target) if target else None
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 # ---------------------------------------------------------------------------------------------- identity
@@ -328,6 +328,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         identity = behaviour_identity(item)
         if identity:
             item.user_properties.extend((f"bdd.{k}", v) for k, v in identity.items())
+    _gate(items)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
