@@ -143,9 +143,7 @@ def ratio_groups(entries: Iterable[BenchEntry]) -> list[GroupReport]:
         report = GroupReport(group, baseline)
         for entry in ordered:
             ratio = entry.median / baseline.median if baseline and baseline.median > 0 else None
-            report.rows.append(
-                RatioRow(entry, ratio, None if entry.is_baseline else goal_met(entry.goal, ratio))
-            )
+            report.rows.append(RatioRow(entry, ratio, None if entry.is_baseline else goal_met(entry.goal, ratio)))
         reports.append(report)
     return reports
 
@@ -225,9 +223,7 @@ def measure_reference(
         done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
         rows += parse_csv(done.stdout, clients)
         for args in CUSTOM_COMMANDS.values():
-            done = subprocess.run(
-                [*base, "-c", str(clients), *args], capture_output=True, text=True, timeout=600
-            )
+            done = subprocess.run([*base, "-c", str(clients), *args], capture_output=True, text=True, timeout=600)
             rows += parse_csv(done.stdout, clients)
     return rows
 
@@ -259,10 +255,7 @@ def ratio_chart_svg(report: GroupReport) -> str:
     scale_max = max([1.0, *ratios, *limits]) * 1.15
     height = top + row_h * len(report.rows) + 30
     x = lambda value: label_w + bar_w * value / scale_max  # noqa: E731
-    body = [
-        f'<text x="10" y="20" font-weight="bold">{html.escape(report.group)}: '
-        "time relative to baseline</text>"
-    ]
+    body = [f'<text x="10" y="20" font-weight="bold">{html.escape(report.group)}: time relative to baseline</text>']
     for index, row in enumerate(report.rows):
         y = top + index * row_h
         name = html.escape(row.entry.name if len(row.entry.name) <= 42 else row.entry.name[:41] + "…")
@@ -280,17 +273,14 @@ def ratio_chart_svg(report: GroupReport) -> str:
         body.append(f'<text x="{x(row.ratio) + 4:.1f}" y="{y + 16}">{row.ratio:.2f}×</text>')
     bottom = top + row_h * len(report.rows)
     body.append(f'<line x1="{x(1.0):.1f}" y1="{top}" x2="{x(1.0):.1f}" y2="{bottom}" stroke="#333"/>')
-    body.append(
-        f'<text x="{x(1.0):.1f}" y="{bottom + 14}" text-anchor="middle" fill="#333">1.0 (baseline)</text>'
-    )
+    body.append(f'<text x="{x(1.0):.1f}" y="{bottom + 14}" text-anchor="middle" fill="#333">1.0 (baseline)</text>')
     for limit in sorted(set(limits)):
         body.append(
             f'<line x1="{x(limit):.1f}" y1="{top}" x2="{x(limit):.1f}" y2="{bottom}" stroke="#c62828" '
             f'stroke-dasharray="4 3"/>'
         )
         body.append(
-            f'<text x="{x(limit):.1f}" y="{bottom + 26}" text-anchor="middle" fill="#c62828">'
-            f"goal {limit:g}</text>"
+            f'<text x="{x(limit):.1f}" y="{bottom + 26}" text-anchor="middle" fill="#c62828">goal {limit:g}</text>'
         )
     return _svg(label_w + bar_w + 80, height + 6, body, f"{report.group} ratios")
 
@@ -313,9 +303,7 @@ def throughput_chart_svg(entries: Sequence[BenchEntry], reference: dict[str, Any
             f'height="{row_h - 6}" '
             f'fill="#1565c0"/>'
         )
-        body.append(
-            f'<text x="{x(entry.ops_per_second) + 4:.1f}" y="{y + 15}">{entry.ops_per_second:,.0f}</text>'
-        )
+        body.append(f'<text x="{x(entry.ops_per_second) + 4:.1f}" y="{y + 15}">{entry.ops_per_second:,.0f}</text>')
     bottom = top + row_h * len(entries)
     if ping:
         body.append(
@@ -337,10 +325,7 @@ def reference_chart_svg(reference: dict[str, Any]) -> str:
     scale_max = max([r["rps"] for r in rows] + [1.0]) * 1.2
     x = lambda value: label_w + bar_w * value / scale_max  # noqa: E731
     colours = {1: "#90a4ae", 50: "#d82c20"}
-    body = [
-        '<text x="10" y="20" font-weight="bold">'
-        "redis-benchmark on the same server (requests per second)</text>"
-    ]
+    body = ['<text x="10" y="20" font-weight="bold">redis-benchmark on the same server (requests per second)</text>']
     for index, test in enumerate(tests):
         y = top + index * row_h
         body.append(f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end">{html.escape(test)}</text>')
@@ -354,8 +339,7 @@ def reference_chart_svg(reference: dict[str, Any]) -> str:
                 f'fill="{colours[clients]}"/>'
             )
             body.append(
-                f'<text x="{x(rate) + 4:.1f}" y="{bar_y + 10}" font-size="11">'
-                f"{rate:,.0f} ({clients} cl.)</text>"
+                f'<text x="{x(rate) + 4:.1f}" y="{bar_y + 10}" font-size="11">{rate:,.0f} ({clients} cl.)</text>'
             )
     return _svg(label_w + bar_w + 130, top + row_h * len(tests) + 10, body, "redis-benchmark")
 
@@ -541,8 +525,7 @@ def write_bench_report(results_path: Path, reference_path: Path | None, out_dir:
             f"(<code>-n {reference.get('requests', '?')} -P 1</code>, with 1 and with 50 clients).</p>",
             _html_table(REFERENCE_HEADER, reference_rows(reference)),
             "<img src='charts/redis-benchmark.svg' alt='redis-benchmark'>",
-            "<p>Each benchmark's throughput as a fraction of what one client gets from the server "
-            "itself:</p>",
+            "<p>Each benchmark's throughput as a fraction of what one client gets from the server itself:</p>",
             _html_table(FRACTION_HEADER, fraction_rows(entries, reference)),
         ]
     else:

@@ -23,9 +23,7 @@ from redisbehaviors.reports.runner import PytestResult, run_pytest, say
 
 def register(subparsers: Any) -> None:
     """Add the ``report`` command and its sub-commands to the ``redisbehaviors`` parser."""
-    report = subparsers.add_parser(
-        "report", help="run the suite and write reports under reports/", description=__doc__
-    )
+    report = subparsers.add_parser("report", help="run the suite and write reports under reports/", description=__doc__)
     report.formatter_class = argparse.RawDescriptionHelpFormatter
     commands = report.add_subparsers(dest="report_command", required=True)
 
@@ -36,24 +34,20 @@ def register(subparsers: Any) -> None:
     spec.set_defaults(handler=handle_spec)
 
     site = commands.add_parser("site", help="rebuild badges and the HTML docs from behaviour JSON files")
-    _common(site)
+    _common(site, pytest_args=False)
     site.add_argument("runs", nargs="*", help="behaviour JSON files (default: <out>/runs/*.json)")
     site.set_defaults(handler=handle_site, pytest_args=[])
 
     bench = commands.add_parser("bench", help="run the benchmarks and write the benchmark report")
     _common(bench)
-    bench.add_argument(
-        "--tests", default="tests/benchmarks", help="benchmark directory (default tests/benchmarks)"
-    )
+    bench.add_argument("--tests", default="tests/benchmarks", help="benchmark directory (default tests/benchmarks)")
     bench.add_argument("--requests", type=int, default=20000, help="redis-benchmark -n (default 20000)")
     bench.set_defaults(handler=handle_bench)
 
     matrix = commands.add_parser("matrix", help="run the spec on every Redis binary found, both protocols")
     _common(matrix)
     matrix.add_argument("--tests", default="tests/spec", help="what pytest runs (default tests/spec)")
-    matrix.add_argument(
-        "--protocols", type=int, nargs="+", default=[2, 3], choices=[2, 3], help="default: 2 3"
-    )
+    matrix.add_argument("--protocols", type=int, nargs="+", default=[2, 3], choices=[2, 3], help="default: 2 3")
     matrix.add_argument(
         "--server-bin",
         action="append",
@@ -61,32 +55,23 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="another redis-server binary (repeatable)",
     )
-    matrix.add_argument(
-        "--only-listed", action="store_true", help="skip discovery; use only --server-bin binaries"
-    )
+    matrix.add_argument("--only-listed", action="store_true", help="skip discovery; use only --server-bin binaries")
     matrix.set_defaults(handler=handle_matrix)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--out", type=Path, default=Path("reports"), help="output directory (default reports)"
-    )
-    parser.add_argument(
-        "--features", type=Path, default=Path("features"), help="feature files (default features)"
-    )
-    parser.add_argument(
-        "--quiet", action="store_true", help="show one line per pytest run instead of its output"
-    )
-    parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
+def _common(parser: argparse.ArgumentParser, pytest_args: bool = True) -> None:
+    parser.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default reports)")
+    parser.add_argument("--features", type=Path, default=Path("features"), help="feature files (default features)")
+    parser.add_argument("--quiet", action="store_true", help="show one line per pytest run instead of its output")
+    if pytest_args:
+        parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
 
 
 def _extra(args: argparse.Namespace) -> list[str]:
     return [a for a in args.pytest_args if a != "--"]
 
 
-def write_docs(
-    runs_paths: list[Path], out: Path, features_dir: Path, badges: bool = True
-) -> tuple[Path, int]:
+def write_docs(runs_paths: list[Path], out: Path, features_dir: Path, badges: bool = True) -> tuple[Path, int]:
     """Badges (when asked) and the site from the given runs; returns the index page and the run count."""
     from redisbehaviors.reports.badges import write_badges
     from redisbehaviors.reports.featuredoc import load_features
@@ -143,10 +128,7 @@ def handle_site(args: argparse.Namespace) -> int:
     out: Path = args.out
     paths = [Path(p) for p in args.runs] or sorted((out / "runs").glob("*.json"))
     if not paths:
-        say(
-            f"no behaviour JSON files given or found under {out / 'runs'}; "
-            "run `redisbehaviors report spec` first"
-        )
+        say(f"no behaviour JSON files given or found under {out / 'runs'}; run `redisbehaviors report spec` first")
         return 2
     index, count = write_docs(paths, out, args.features)
     say(f"badges: {out / 'badges'}; living documentation: {index} (from {count} run(s))")

@@ -118,9 +118,7 @@ def run_matrix(
         say(f"[{number}/{len(plan)}] {label}: pytest {tests}")
         args = [tests, "-q", "--redis-protocol", str(protocol), *server.pytest_args]
         args += ["--behaviour-json", str(json_path), *extra]
-        result = run_pytest(
-            args, label=label, log=json_path.with_suffix(".log"), env=clean_environment(), echo=echo
-        )
+        result = run_pytest(args, label=label, log=json_path.with_suffix(".log"), env=clean_environment(), echo=echo)
         say(f"[{number}/{len(plan)}] " + result.describe())
         results.append(result)
         if json_path.is_file():
@@ -163,11 +161,7 @@ def cell(behaviour: Behaviour, run: Run) -> str:
     outcome = behaviour.outcome_in(run.label)
     text = CELL_TEXT[outcome]
     if outcome.is_version_skip and behaviour.version_note:
-        text = (
-            f"needs {behaviour.version_note}"
-            if outcome is Outcome.TOO_OLD
-            else f"{behaviour.version_note} only"
-        )
+        text = f"needs {behaviour.version_note}" if outcome is Outcome.TOO_OLD else f"{behaviour.version_note} only"
     return text
 
 
@@ -208,8 +202,7 @@ def write_matrix(
     if failing:
         for b in failing:
             md.append(
-                f"- {b.feature_file}:{b.line} **{_md_escape(b.scenario)}** — "
-                f"fails on {', '.join(failures(b, runs))}"
+                f"- {b.feature_file}:{b.line} **{_md_escape(b.scenario)}** — fails on {', '.join(failures(b, runs))}"
             )
             md += [f"  - `{nodeid}`" for nodeid in failed_nodeids(b, runs)]
     else:

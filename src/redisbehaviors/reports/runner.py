@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 #: pytest's closing line, e.g. "==== 80 passed, 2 skipped in 12.3s ====" or "80 passed in 1.1s".
-SUMMARY = re.compile(
-    r"\b\d+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed|warnings?)\b.* in [\d.]+s"
-)
+SUMMARY = re.compile(r"\b\d+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed|warnings?)\b.* in [\d.]+s")
 #: Variables that would silently redirect a run to another server than the one asked for.
 SERVER_VARIABLES = ("REDIS_URL", "REDIS_SERVER_BIN", "REDIS_BACKEND", "REDIS_PROTOCOL", "REDIS_CLUSTER_URL")
 
@@ -41,9 +39,7 @@ class PytestResult:
         return f"{self.label}: {summary} — {state}, {self.seconds:.0f}s, log {self.log}"
 
 
-def clean_environment(
-    base: Mapping[str, str] | None = None, extra: Mapping[str, str] | None = None
-) -> dict[str, str]:
+def clean_environment(base: Mapping[str, str] | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a run that chooses its server by options only."""
     env = {k: v for k, v in (base if base is not None else os.environ).items() if k not in SERVER_VARIABLES}
     env.update(extra or {})

@@ -132,9 +132,7 @@ def run_pills(site: Site, behaviour: Behaviour | None) -> str:
         if behaviour is None:
             parts.append(pill(label, Outcome.ABSENT))
         else:
-            parts.append(
-                pill(label, behaviour.outcome_in(label), behaviour.reason_in(label), site.backends[label])
-            )
+            parts.append(pill(label, behaviour.outcome_in(label), behaviour.reason_in(label), site.backends[label]))
     return '<span class="pills">' + "".join(parts) + "</span>"
 
 
@@ -202,9 +200,7 @@ def examples_html(site: Site, examples: Examples, behaviour: Behaviour | None) -
         row_id = examples.row_id(cells)
         pills = []
         for label in site.labels:
-            rows = [
-                r for r in (behaviour.records.get(label, []) if behaviour else []) if r.example_id == row_id
-            ]
+            rows = [r for r in (behaviour.records.get(label, []) if behaviour else []) if r.example_id == row_id]
             outcome = combine(r.outcome for r in rows)
             reason = rows[0].reason if rows else ""
             pills.append(pill(label, outcome, reason, site.backends.get(label, "")))
@@ -217,8 +213,7 @@ def scenario_html(site: Site, doc: FeatureDoc, scenario: Scenario, root: str) ->
     behaviour = site.behaviour(doc, scenario)
     outcome = behaviour.outcome if behaviour else Outcome.ABSENT
     commands = "".join(
-        f'<a class="cmd" href="{root}commands.html#{command_anchor(c)}">{esc(c)}</a>'
-        for c in scenario.commands
+        f'<a class="cmd" href="{root}commands.html#{command_anchor(c)}">{esc(c)}</a>' for c in scenario.commands
     )
     out = [
         f'<section class="scenario o-{outcome}" id="{scenario.anchor}" data-outcome="{outcome}">',
@@ -286,9 +281,7 @@ def legend() -> str:
 def feature_page(site: Site, doc: FeatureDoc) -> str:
     root = "../../"
     tally = site.tally([doc])
-    toc = "".join(
-        f'<li><a href="#{rule.anchor}">{esc(rule.name)}</a></li>' for rule in doc.rules if rule.name
-    )
+    toc = "".join(f'<li><a href="#{rule.anchor}">{esc(rule.name)}</a></li>' for rule in doc.rules if rule.name)
     out = [
         f'<p class="crumbs"><a href="{root}index.html">Index</a> › '
         f'<a href="{root}index.html#topic-{esc(doc.topic)}">{esc(doc.topic)}</a></p>',
@@ -305,8 +298,7 @@ def feature_page(site: Site, doc: FeatureDoc) -> str:
         out.append(f'<article class="rule" id="{rule.anchor}">')
         if rule.name:
             out.append(
-                f'<h2><span class="kwd">{esc(rule.keyword)}:</span> {esc(rule.name)} '
-                f"{tag_chips(rule.tags)}</h2>"
+                f'<h2><span class="kwd">{esc(rule.keyword)}:</span> {esc(rule.name)} {tag_chips(rule.tags)}</h2>'
             )
             if rule.description:
                 out.append(f'<div class="narrative">{paragraphs(rule.description)}</div>')
@@ -337,9 +329,7 @@ def index_page(site: Site) -> str:
         tally = site.tally(docs)
         out.append(f'<section class="topic" id="topic-{esc(topic)}">')
         out.append(f"<h3>{esc(topic)} {status_pill(tally.status, tally_text(tally))}</h3>")
-        out.append(
-            '<table class="features"><thead><tr><th>Feature</th><th>What it shows</th><th>Results</th>'
-        )
+        out.append('<table class="features"><thead><tr><th>Feature</th><th>What it shows</th><th>Results</th>')
         out.append("</tr></thead><tbody>")
         for doc in docs:
             feature_tally = site.tally([doc])
@@ -399,9 +389,7 @@ def commands_page(site: Site) -> str:
             current = command[0]
             out.append(f'<h2 id="letter-{current}">{current}</h2>')
         out.append(f'<section class="command" id="{command_anchor(command)}"><h3><code>{esc(command)}</code>')
-        out.append(
-            f' <span class="count">{len(uses)} scenario{"s" if len(uses) != 1 else ""}</span></h3><ul>'
-        )
+        out.append(f' <span class="count">{len(uses)} scenario{"s" if len(uses) != 1 else ""}</span></h3><ul>')
         for doc, scenario in uses:
             outcome = site.outcome(doc, scenario)
             out.append(
