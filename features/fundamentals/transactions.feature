@@ -83,3 +83,14 @@ Feature: MULTI transactions and pipelines
         """
       When the client sends "EXEC"
       Then the reply is nil
+
+  Rule: A pipeline only saves round trips; it is not a transaction
+
+    Scenario: Another client's write can land between the commands of a pipeline
+      When a pipeline sets "k" to "1", waits for "gate" with BLPOP, then reads "k"
+      And while it waits, another client sets "k" to "2" and pushes to "gate"
+      Then the pipeline read "2"
+
+    Scenario: Inside MULTI a blocking BLPOP does not block, so nothing runs between the commands
+      When a MULTI transaction sets "k" to "1", waits for "gate" with BLPOP, then reads "k"
+      Then the transaction's BLPOP replied nil at once and it read "1"

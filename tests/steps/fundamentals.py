@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -283,3 +285,48 @@ def cards_read(shop: Shop, datatable: list[list[str]]) -> None:
         got.append([card.name, str(card.price), str(card.views), str(card.likes), flag])
     assert got == [row[1:] for row in rows]
     assert [c.product_id for c in shop.result if c] == [row[0] for row in rows if row[1]]
+
+
+# ------------------------------------------------------------------------------------------ pipelines
+
+
+@when(parsers.parse('a pipeline sets "{name}" to "{value}", waits for "{gate}" with BLPOP, then reads "{again}"'))
+def pipeline_with_gate(ctx: dict[str, Any], client_factory: Any, key: Any, name: str, value: str, gate: str) -> None:
+    client = client_factory()
+    pipe = client.pipeline(transaction=False)
+    pipe.set(key(name), value).blpop([key(gate)], timeout=10).get(key(name))
+    ctx["pipeline"] = ThreadPoolExecutor(max_workers=1).submit(pipe.execute)
+
+
+@when(parsers.parse('while it waits, another client sets "{name}" to "{value}" and pushes to "{gate}"'))
+def write_while_blocked(ctx: dict[str, Any], r: redis.Redis, key: Any, name: str, value: str, gate: str) -> None:
+    wait_until(
+        lambda: any(c.get("cmd") == "blpop" and "b" in c.get("flags", "") for c in r.client_list()),
+        timeout=10,
+        what="the pipeline to block on BLPOP",
+    )
+    r.set(key(name), value)
+    r.lpush(key(gate), "open")
+
+
+@then(parsers.parse('the pipeline read "{value}"'))
+def pipeline_read(ctx: dict[str, Any], value: str) -> None:
+    assert ctx["pipeline"].result(timeout=10)[-1] == value
+
+
+@when(
+    parsers.parse('a MULTI transaction sets "{name}" to "{value}", waits for "{gate}" with BLPOP, then reads "{again}"')
+)
+def multi_with_gate(ctx: dict[str, Any], r: redis.Redis, key: Any, name: str, value: str, gate: str) -> None:
+    started = time.monotonic()
+    pipe = r.pipeline(transaction=True)
+    ctx["multi"] = pipe.set(key(name), value).blpop([key(gate)], timeout=10).get(key(name)).execute()
+    ctx["multi_seconds"] = time.monotonic() - started
+
+
+@then(parsers.parse("the transaction's BLPOP replied nil at once and it read \"{value}\""))
+def multi_read(ctx: dict[str, Any], value: str) -> None:
+    _, popped, read = ctx["multi"]
+    assert popped is None
+    assert read == value
+    assert ctx["multi_seconds"] < 5  # it did not wait for the 10 s BLPOP timeout
