@@ -391,7 +391,7 @@ class ChatWorld:
         chat = self.new_chat(client_name=f"{self.ns}-{member}")
         feed = chat.feed(room, me=member, clock=self.clock, **options)
         self.feeds[member] = feed
-        self.events[member] = list(feed.open())
+        self.events.setdefault(member, []).extend(feed.open())  # a rejoin keeps what came before
 
     def poll_until(self, member: str, condition: Callable[[list[Any]], bool], what: str) -> list[Any]:
         deadline = time.monotonic() + WAIT
@@ -481,7 +481,7 @@ def published_to(chat_world: ChatWorld, count: str) -> None:
     assert chat_world.last.receivers == int(count), chat_world.last
 
 
-@then(
+@step(
     parsers.re(
         r'(?P<member>\w+) receives "(?P<body>[^"]*)" from (?P<sender>\w+)(?P<how> live| from the history)?'
     )
@@ -626,7 +626,7 @@ def types(chat_world: ChatWorld, member: str, room: str, times: str, seconds: st
         chat_world.clock.now += step_size
 
 
-@when(parsers.re(r'(?P<member>\w+) (?:types|is typing) in room "(?P<room>[^"]+)"'))
+@step(parsers.re(r'(?P<member>\w+) (?:types|is typing) in room "(?P<room>[^"]+)"'))
 def typing(chat_world: ChatWorld, member: str, room: str) -> None:
     chat_world.typing_results.append(chat_world.chat.typing(room, member))
 
@@ -646,7 +646,7 @@ def time_passes(chat_world: ChatWorld, seconds: str) -> None:
     chat_world.clock.now += float(seconds)
 
 
-@then(parsers.re(r"(?P<member>\w+) sees (?P<sender>\w+) (?P<state>typing|stop typing)"))
+@step(parsers.re(r"(?P<member>\w+) sees (?P<sender>\w+) (?P<state>typing|stop typing)"))
 def sees_typing(chat_world: ChatWorld, member: str, sender: str, state: str) -> None:
     wanted = TypingChanged(chat_world.feeds[member].room, sender, state == "typing")
     chat_world.poll_until(member, lambda ev: wanted in ev, str(wanted))

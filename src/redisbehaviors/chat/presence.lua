@@ -27,8 +27,9 @@ if ARGV[4] == 'beat' then
   if redis.call('ZADD', KEYS[1], now, ARGV[5]) == 1 then
     announce(ARGV[5], true, 'join')
   end
-  -- The whole set goes away one ttl after the last heartbeat of anyone.
-  redis.call('PEXPIRE', KEYS[1], ttl)
+  -- The whole set goes away two ttls after anyone's last heartbeat: members stay prunable (and their
+  -- timeout announced) for one ttl after they expire, and an abandoned room leaves no key behind.
+  redis.call('PEXPIRE', KEYS[1], 2 * ttl)
 elseif ARGV[4] == 'leave' then
   if redis.call('ZREM', KEYS[1], ARGV[5]) == 1 then
     announce(ARGV[5], false, 'leave')
