@@ -432,7 +432,7 @@ def close_order(stock_service: Reservations, ctx: dict[str, Any], order: str, ac
     _attempt(ctx, lambda: call[action](order))
 
 
-@when(parsers.parse('order "{order}" is extended by {ttl:d} ms'))
+@step(parsers.parse('order "{order}" is extended by {ttl:d} ms'))
 def extend_order(stock_service: Reservations, ctx: dict[str, Any], order: str, ttl: int) -> None:
     _attempt(ctx, lambda: stock_service.extend(order, ttl))
 
@@ -516,15 +516,15 @@ def sku_levels(stock_service: Reservations, sku: str, available: int, reserved: 
     assert level.available + level.reserved + level.sold == level.total
 
 
-@then(parsers.parse("the sweeper expired {count:d} hold(s)"))
-def sweeper_expired(ctx: dict[str, Any], count: int) -> None:
+@then(parsers.re(r"the sweeper expired (?P<count>\d+) holds?"))
+def sweeper_expired(ctx: dict[str, Any], count: str) -> None:
     _raise_unexpected(ctx)
-    assert ctx["result"].expired == count, f"expected {count} expired, got {ctx['result']}"
+    assert ctx["result"].expired == int(count), f"expected {count} expired, got {ctx['result']}"
 
 
-@then(parsers.parse("the stock service reloaded its scripts {count:d} time(s)"))
-def reloads(ctx: dict[str, Any], count: int) -> None:
-    assert ctx["service"].script_reloads == count
+@then(parsers.re(r"the stock service reloaded its scripts (?P<count>\d+) times?"))
+def reloads(ctx: dict[str, Any], count: str) -> None:
+    assert ctx["service"].script_reloads == int(count)
 
 
 @then(parsers.parse("the restock {verdict}"))
