@@ -1,0 +1,287 @@
+"""Rate limiter behaviour that the feature files do not state: validation, keys, round trips,
+retry-after accuracy, the deny cache, and a real cluster."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+
+from redisbehaviors.errors import InvalidInput
+from redisbehaviors.ratelimit import (
+    FixedWindowLimiter,
+    Limit,
+    RateLimiter,
+    SlidingLogLimiter,
+    SlidingWindowCounterLimiter,
+    TokenBucketLimiter,
+    rate_limit_headers,
+    subject_id,
+)
+from redisbehaviors.server import wait_until
+
+ALL = [FixedWindowLimiter, SlidingLogLimiter, SlidingWindowCounterLimiter, TokenBucketLimiter]
+
+
+class CountingConnection(redis.Connection):
+    """Counts writes to the socket: one ``send_packed_command`` per round trip."""
+
+    sends = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingConnection.sends += 1
+        super().send_packed_command(command, check_health)
+
+
+def server_ms(client: redis.Redis) -> int:
+    seconds, micros = client.time()
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
+def wait_server_ms(client: redis.Redis, ms: float) -> None:
+    start = server_ms(client)
+    wait_until(lambda: server_ms(client) >= start + ms, timeout=10 + ms / 1000, interval=0.002)
+
+
+# ------------------------------------------------------------------------------------------------ limits
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "window_ms"),
+    [
+        ("10/second", 10, 1000),
+        ("100/minute", 100, 60_000),
+        ("5/10s", 5, 10_000),
+        ("20/500ms", 20, 500),
+        ("7/2 minutes", 7, 120_000),
+        ("1000/day", 1000, 86_400_000),
+        (" 3 / h ", 3, 3_600_000),
+    ],
+)
+def test_limits_parse_from_text(text: str, amount: int, window_ms: int) -> None:
+    assert Limit.parse(text) == Limit(amount, window_ms)
+
+
+@pytest.mark.parametrize("text", ["", "ten/second", "10/fortnight", "10", "0/second", "10/0s", "-1/s", "1.5/s"])
+def test_bad_limit_texts_are_invalid_input(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        Limit.parse(text)
+
+
+def test_addresses_are_normalised_and_never_collide_with_identifiers() -> None:
+    assert subject_id("::1") == subject_id("0:0:0::1") == "ip6...1"
+    assert subject_id("203.0.113.7") == "ip4.203.0.113.7"
+    assert subject_id("user-7") == "id.user-7"
+    assert subject_id("..1") != subject_id("::1")
+    with pytest.raises(InvalidInput, match="client"):
+        subject_id("a b")
+
+
+def test_every_key_of_one_subject_shares_one_hash_tag(r: redis.Redis, ns: str) -> None:
+    limiter = SlidingLogLimiter(r, [Limit(1, 1000), Limit(5, 60_000)], namespace=ns)
+    names = [
+        limiter.keys.limit(limiter.algorithm, "2001:db8::1", "login", x.amount, x.window_ms) for x in limiter.limits
+    ]
+    assert {name.split("{")[1].split("}")[0] for name in names} == {"ip6.2001.db8..1+login"}
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ([], "1 to 8 limits"),
+        ([Limit(1, 1000 + i) for i in range(9)], "1 to 8 limits"),
+        ([Limit(1, 1000), Limit(5, 1000)], "share a window"),
+        (["10/second"], "Limit objects"),
+    ],
+)
+def test_bad_policies_are_refused(r: redis.Redis, limits: list[Any], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        FixedWindowLimiter(r, limits)
+
+
+def test_algorithm_specific_caps(r: redis.Redis) -> None:
+    with pytest.raises(InvalidInput, match="at most 100000"):
+        SlidingLogLimiter(r, Limit(100_001, 1000))
+    with pytest.raises(InvalidInput, match="2\\^53"):
+        TokenBucketLimiter(r, Limit(10**9, 86_400_000))
+
+
+@pytest.mark.parametrize("limiter_class", ALL)
+@pytest.mark.parametrize(
+    ("who", "route", "cost"),
+    [
+        ("1.2.3.4", "login", 0),
+        ("1.2.3.4", "login", True),
+        ("1.2.3.4", "a:b", 1),
+        ("", "login", 1),
+        ("1.2.3.4", "login", 1.0),
+        ("x{y}", "login", 1),
+    ],
+)
+def test_bad_requests_write_nothing(
+    r: redis.Redis, ns: str, limiter_class: type[RateLimiter], who: Any, route: Any, cost: Any
+) -> None:
+    limiter = limiter_class(r, Limit(3, 1000), namespace=ns)
+    with pytest.raises(InvalidInput):
+        limiter.hit(who, route, cost)
+    with pytest.raises(InvalidInput):
+        limiter.peek(who, route, cost)
+    assert list(r.scan_iter(match=f"{ns}:*")) == []
+
+
+# ------------------------------------------------------------------------------------------------ decisions
+
+
+@pytest.mark.parametrize("limiter_class", ALL)
+def test_a_two_limit_decision_takes_one_round_trip(redis_target: Any, ns: str, limiter_class: type) -> None:
+    client = redis.Redis.from_url(
+        redis_target.url, decode_responses=True, protocol=redis_target.protocol, connection_class=CountingConnection
+    )
+    limiter = limiter_class(client, [Limit(10, 1000), Limit(100, 60_000)], namespace=ns)
+    limiter.hit("1.2.3.4", "login")  # loads the script (EVALSHA, NOSCRIPT, EVAL) once
+    CountingConnection.sends = 0
+    for _ in range(5):
+        limiter.hit("1.2.3.4", "login")
+    limiter.peek("1.2.3.4", "login")
+    assert CountingConnection.sends == 6
+    client.close()
+
+
+@pytest.mark.parametrize("limiter_class", ALL)
+def test_waiting_retry_after_is_enough_and_not_much_more_than_needed(
+    r: redis.Redis, ns: str, limiter_class: type[RateLimiter]
+) -> None:
+    limiter = limiter_class(r, [Limit(3, 600), Limit(20, 60_000)], namespace=ns)
+    while (refusal := limiter.hit("u-1", "api")).allowed:
+        pass
+    assert 0 < refusal.retry_after <= 1.2
+    if refusal.retry_after > 0.06:
+        wait_server_ms(r, refusal.retry_after * 1000 - 50)
+        assert not limiter.peek("u-1", "api").allowed, "retry_after was longer than necessary"
+    wait_until(lambda: limiter.peek("u-1", "api").allowed, timeout=5)
+    wait_server_ms(r, 0)
+    assert limiter.hit("u-1", "api").allowed
+
+
+@pytest.mark.parametrize("limiter_class", ALL)
+def test_every_key_carries_a_ttl(r: redis.Redis, ns: str, limiter_class: type[RateLimiter]) -> None:
+    limiter = limiter_class(r, [Limit(3, 1000), Limit(5, 60_000)], namespace=ns)
+    for cost in (1, 2):
+        limiter.hit("1.2.3.4", "login", cost)
+    names = list(r.scan_iter(match=f"{ns}:*"))
+    assert names
+    assert all(0 < r.pttl(name) <= 120_000 for name in names)
+
+
+def test_a_refused_request_changes_no_key(r: redis.Redis, ns: str) -> None:
+    for limiter_class in ALL:
+        limiter = limiter_class(r, [Limit(2, 60_000), Limit(5, 3_600_000)], namespace=ns)
+        limiter.hit("1.2.3.4", "x", cost=2)
+        before = {name: r.dump(name) for name in r.scan_iter(match=f"{ns}:*")}
+        assert not limiter.hit("1.2.3.4", "x").allowed
+        assert {name: r.dump(name) for name in r.scan_iter(match=f"{ns}:*")} == before
+
+
+def test_the_fixed_window_starts_afresh_in_the_next_window(r: redis.Redis, ns: str) -> None:
+    limiter = FixedWindowLimiter(r, Limit(2, 300), namespace=ns)
+    limiter.hit("1.2.3.4", cost=2)
+    refusal = limiter.hit("1.2.3.4")
+    assert not refusal.allowed and refusal.retry_after <= 0.3
+    wait_server_ms(r, refusal.retry_after * 1000)
+    assert limiter.hit("1.2.3.4", cost=2).allowed
+
+
+def test_a_token_bucket_refills_at_its_rate(r: redis.Redis, ns: str) -> None:
+    limiter = TokenBucketLimiter(r, Limit(4, 400), namespace=ns)  # one token per 100 ms
+    assert limiter.hit("1.2.3.4", cost=4).remaining == 0
+    wait_server_ms(r, 210)
+    assert limiter.peek("1.2.3.4").remaining == 2
+
+
+def test_a_sliding_log_keeps_one_unique_member_per_unit(r: redis.Redis, ns: str) -> None:
+    limiter = SlidingLogLimiter(r, Limit(500, 60_000), namespace=ns)
+    for _ in range(5):
+        limiter.hit("1.2.3.4", cost=100)
+    name = limiter.keys.limit("sliding_log", "1.2.3.4", "any", 500, 60_000)
+    assert r.zcard(name) == 500
+    assert not limiter.hit("1.2.3.4").allowed
+
+
+def test_headers_of_an_allowed_request_have_no_retry_after(r: redis.Redis, ns: str) -> None:
+    decision = SlidingLogLimiter(r, [Limit(10, 1000), Limit(100, 60_000)], namespace=ns).hit("1.2.3.4")
+    assert rate_limit_headers(decision) == {
+        "RateLimit-Limit": "10",
+        "RateLimit-Remaining": "9",
+        "RateLimit-Reset": "1",
+        "RateLimit-Policy": "10;w=1, 100;w=60",
+    }
+
+
+def test_retry_after_header_is_at_least_one_second(r: redis.Redis, ns: str) -> None:
+    limiter = FixedWindowLimiter(r, Limit(1, 50), namespace=ns)
+    limiter.hit("1.2.3.4")
+    refusal = limiter.hit("1.2.3.4")
+    if not refusal.allowed:  # the 50 ms window may have turned over in between
+        assert refusal.retry_after <= 0.05
+        assert refusal.headers()["Retry-After"] == "1"
+
+
+# ------------------------------------------------------------------------------------------------ deny cache
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_deny_cache_refuses_locally_until_retry_after(redis_target: Any, ns: str) -> None:
+    client = redis.Redis.from_url(
+        redis_target.url, decode_responses=True, protocol=redis_target.protocol, connection_class=CountingConnection
+    )
+    clock = FakeClock()
+    limiter = SlidingLogLimiter(client, Limit(2, 60_000), namespace=ns, deny_cache_size=10, clock=clock)
+    limiter.hit("1.2.3.4", cost=2)
+    refusal = limiter.hit("1.2.3.4")
+    assert not refusal.allowed
+    CountingConnection.sends = 0
+    clock.now += 1
+    cached = limiter.hit("1.2.3.4")
+    assert CountingConnection.sends == 0
+    assert not cached.allowed and cached.retry_after == pytest.approx(refusal.retry_after - 1)
+    assert cached.headers()["Retry-After"] == str(int(-(-cached.retry_after // 1)))
+    limiter.hit("5.6.7.8")  # another subject still asks Redis
+    assert CountingConnection.sends == 1
+    clock.now += refusal.retry_after
+    assert not limiter.hit("1.2.3.4").allowed  # expired entry: asks Redis again (the log is still full)
+    assert CountingConnection.sends == 2
+    client.close()
+
+
+def test_the_deny_cache_lets_a_cheaper_request_ask_redis(r: redis.Redis, ns: str) -> None:
+    limiter = TokenBucketLimiter(r, Limit(3, 60_000), namespace=ns, deny_cache_size=10, clock=FakeClock())
+    limiter.hit("1.2.3.4", cost=2)
+    assert not limiter.hit("1.2.3.4", cost=2).allowed
+    assert limiter.hit("1.2.3.4", cost=1).allowed
+
+
+def test_the_deny_cache_is_bounded(r: redis.Redis, ns: str) -> None:
+    limiter = FixedWindowLimiter(r, Limit(1, 60_000), namespace=ns, deny_cache_size=2, clock=FakeClock())
+    for who in ("a1", "a2", "a3"):
+        limiter.hit(who)
+        limiter.hit(who)
+    assert list(limiter._denials) == [("a2", "any"), ("a3", "any")]
+
+
+# ------------------------------------------------------------------------------------------------ cluster
+
+
+def test_the_limiters_work_unchanged_on_a_real_cluster(cluster_client: redis.RedisCluster) -> None:
+    for limiter_class in ALL:
+        limiter = limiter_class(cluster_client, [Limit(2, 60_000), Limit(5, 3_600_000)], namespace="clustered")
+        answers = [limiter.hit(who, "login").allowed for who in ("1.2.3.4", "1.2.3.4", "1.2.3.4", "::1")]
+        assert answers == [True, True, False, True]
+        assert limiter.peek("1.2.3.4", "login").remaining == 0
