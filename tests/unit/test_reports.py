@@ -460,3 +460,14 @@ def test_report_site_command_rebuilds_badges_and_docs_from_json(tmp_path: Path) 
     assert (out / "site" / "features" / "demo" / "counters.html").is_file()
     empty = build_parser().parse_args(["report", "site", "--out", str(tmp_path / "none")])
     assert empty.handler(empty) == 2
+
+
+def test_the_progress_counter_counts_result_characters_until_the_first_section_rule() -> None:
+    from redisbehaviors.reports.runner import ProgressCounter
+
+    counter = ProgressCounter()
+    counter.feed("..F.s")
+    counter.feed("..   [ 10%]\n..E\n")
+    counter.feed("=========== FAILURES ===========\nFAILED tests/x.py::test_y\n")
+    assert counter.counts == {".": 7, "F": 1, "s": 1, "E": 1}
+    assert counter.describe() == "10 tests done, 2 failed, 1 skipped"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -16,6 +16,47 @@ from typing import TextIO
 SUMMARY = re.compile(r"\b\d+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed|warnings?)\b.* in [\d.]+s")
 #: Variables that would silently redirect a run to another server than the one asked for.
 SERVER_VARIABLES = ("REDIS_URL", "REDIS_SERVER_BIN", "REDIS_BACKEND", "REDIS_PROTOCOL", "REDIS_CLUSTER_URL")
+
+
+PROGRESS_CHARS = ".FsExX"
+
+
+@dataclass
+class ProgressCounter:
+    """Counts pytest's ``-q`` progress characters (``.`` passed, ``F`` failed, ``s`` skipped, …).
+
+    A progress line holds only those characters, then optionally ``[ 42%]``; counting stops at the
+    first section rule (``====`` or ``____``), where failures and the summary begin.
+    """
+
+    counts: dict[str, int] = field(default_factory=dict)
+    line: str = ""
+    finished: bool = False
+
+    def feed(self, text: str) -> None:
+        for char in text:
+            if self.finished:
+                return
+            if char == "\n":
+                self.line = ""
+                continue
+            if not self.line and char in "=_":
+                self.finished = True
+                return
+            if char in PROGRESS_CHARS and self._progress_so_far():
+                self.counts[char] = self.counts.get(char, 0) + 1
+            self.line += char
+
+    def _progress_so_far(self) -> bool:
+        return all(c in PROGRESS_CHARS for c in self.line)
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values())
+
+    def describe(self) -> str:
+        failed = self.counts.get("F", 0) + self.counts.get("E", 0)
+        return f"{self.done} tests done, {failed} failed, {self.counts.get('s', 0)} skipped"
 
 
 @dataclass
@@ -58,7 +99,9 @@ def run_pytest(
 ) -> PytestResult:
     """Run ``python -m pytest <args>``; stream its output (the progress dots) unless ``echo`` is off.
 
-    The whole output is written to ``log`` either way; the result carries pytest's closing line.
+    Without ``echo`` a one-line count of the tests done so far is shown instead, at most every
+    second on a terminal and every 15 seconds otherwise (CI logs).  The whole output is written to
+    ``log`` either way; the result carries pytest's closing line.
     """
     out = out or sys.stdout
     command = [sys.executable, "-m", "pytest", *args]
@@ -77,17 +120,29 @@ def run_pytest(
         )
         assert process.stdout is not None
         pending = b""
+        counter = ProgressCounter()
+        tty = out.isatty()
+        shown_at, shown = time.monotonic(), -1
         while chunk := process.stdout.read1(4096):  # type: ignore[attr-defined]
             text = chunk.decode("utf-8", "replace")
             log_file.write(text)
             if echo:
                 out.write(text)
                 out.flush()
+            else:
+                counter.feed(text)
+                now = time.monotonic()
+                if counter.done != shown and now - shown_at >= (1 if tty else 15):
+                    out.write(f"\r    {label}: {counter.describe()}" + ("" if tty else "\n"))
+                    out.flush()
+                    shown_at, shown = now, counter.done
             pending = (pending + chunk)[-8192:]
             for line in pending.decode("utf-8", "replace").splitlines():
                 if SUMMARY.search(line):
                     summary = line.strip(" =")
         returncode = process.wait()
+    if not echo and tty and shown >= 0:
+        out.write("\n")
     return PytestResult(label, command, returncode, time.monotonic() - started, summary, log)
 
 
