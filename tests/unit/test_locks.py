@@ -97,9 +97,7 @@ def test_keep_alive_interval_must_be_shorter_than_the_ttl(r: redis.Redis, ns: st
         (1, {f"f{i}": i for i in range(1001)}),
     ],
 )
-def test_bad_fenced_writes_are_refused_and_write_nothing(
-    r: redis.Redis, ns: str, fence: Any, fields: Any
-) -> None:
+def test_bad_fenced_writes_are_refused_and_write_nothing(r: redis.Redis, ns: str, fence: Any, fields: Any) -> None:
     FencedLock(r, "p", namespace=ns).try_acquire()
     resource = FencedResource(r, "p", namespace=ns)
     with pytest.raises(InvalidInput):
@@ -113,7 +111,7 @@ def test_bad_fenced_writes_are_refused_and_write_nothing(
 
 def test_every_key_of_a_lock_is_in_one_cluster_slot() -> None:
     keys = LockKeys("app", "profile-42")
-    names = [keys.lock, keys.fence, keys.wake, keys.resource, keys.resource_fence, keys.resource_log]
+    names = [keys.lock, keys.fence, keys.wake, keys.waiting, keys.resource, keys.resource_fence, keys.resource_log]
     assert len(set(names)) == len(names)
     assert all(name.startswith("app:{profile-42}:") for name in names)
     assert {key_slot(name.encode()) for name in names} == {key_slot(b"profile-42")}
@@ -171,13 +169,25 @@ def test_acquire_with_zero_timeout_tries_exactly_once(r: redis.Redis, ns: str) -
     assert lock.last_fence() == 1
 
 
-def test_release_leaves_at_most_one_wake_up_and_it_expires(r: redis.Redis, ns: str) -> None:
-    lock = FencedLock(r, "p", namespace=ns)
-    for _ in range(3):
+def test_a_release_pushes_a_wake_up_only_while_someone_waits(r: redis.Redis, ns: str) -> None:
+    lock = FencedLock(r, "p", namespace=ns, max_wait=0.05)
+    first = lock.try_acquire()
+    assert first is not None
+    assert lock.try_acquire() is None  # a non-blocking try does not announce a waiter
+    first.release()
+    assert not r.exists(lock.keys.wake) and not r.exists(lock.keys.waiting)
+
+    second = lock.try_acquire()
+    assert second is not None
+    with pytest.raises(LockTimeout):
+        lock.acquire(timeout=0.1)  # a blocking try leaves the marker behind
+    assert 0 < r.pttl(lock.keys.waiting) <= 0.05 * 2000 + 1000
+    second.release()
+    for _ in range(2):
         lease = lock.try_acquire()
         assert lease is not None
         lease.release()
-    assert r.llen(lock.keys.wake) == 1
+    assert r.llen(lock.keys.wake) == 1  # at most one unclaimed wake-up
     assert 0 < r.pttl(lock.keys.wake) <= WAKE_TTL_MS
 
 

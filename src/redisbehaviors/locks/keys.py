@@ -1,12 +1,13 @@
 """The lock's key schema: every key a lock and its fenced resource touch is built here.
 
 All keys of one lock share the hash tag ``{<name>}``, so the acquire script (lock + fence
-counter), the release script (lock + wake-up list) and the fenced write (fence counter +
+counter + waiting marker), the release script (lock + wake-up list + marker) and the fenced write (fence counter +
 highest-seen token + resource) each stay in one cluster slot and run as one atomic script.
 
     <ns>:{<name>}:lock             string  the holder's secret token, PX = the lease TTL
     <ns>:{<name>}:fence            string  the last fencing token issued (INCR); never expires
-    <ns>:{<name>}:wake             list    one element pushed by each release, popped by a waiter (BLPOP)
+    <ns>:{<name>}:wake             list    one element pushed by a release, popped by a waiter (BLPOP)
+    <ns>:{<name>}:waiting          string  present while someone waits: only then does a release push
     <ns>:{<name>}:resource         hash    the protected data of a FencedResource
     <ns>:{<name>}:resource-fence   string  the highest fencing token a write carried
     <ns>:{<name>}:resource-log     list    fencing tokens of accepted writes, newest first (optional)
@@ -42,6 +43,10 @@ class LockKeys:
     @property
     def wake(self) -> str:
         return self._key("wake")
+
+    @property
+    def waiting(self) -> str:
+        return self._key("waiting")
 
     @property
     def resource(self) -> str:

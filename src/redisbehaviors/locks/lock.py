@@ -11,10 +11,12 @@ frees it under a holder that is merely slow.  No lock service can prevent that; 
 lets the protected resource detect it.  See :class:`redisbehaviors.locks.FencedResource`.
 
 Waiting without spinning: a waiter that finds the lock taken blocks in ``BLPOP`` on the lock's
-wake-up list, for at most the holder's remaining TTL (the reply of the failed try).  A release
-pushes one element to that list, which wakes one waiter at once; a lease that simply expires
-wakes nobody, and the waiter's ``BLPOP`` times out when the TTL runs out.  So a waiter sends one
-command per release or expiry, not one per polling interval.
+wake-up list, for at most the holder's remaining TTL (the reply of the failed try).  The failed
+try also leaves a short-lived "waiting" marker; a release that finds it pushes one element to the
+list, which wakes one waiter at once (without a marker the release skips the push, so the
+uncontended path costs no extra write).  A lease that simply expires wakes nobody, and the
+waiter's ``BLPOP`` times out when the TTL runs out.  So a waiter sends one command per release or
+expiry, not one per polling interval.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ class FencedLock:
 
     def try_acquire(self, ttl_ms: int | None = None) -> Lease | None:
         """Take the lock if it is free, in one round trip; ``None`` when someone else holds it."""
-        lease, _ = self._try(self._ttl(ttl_ms))
+        lease, _ = self._try(self._ttl(ttl_ms), waiting_ms=0)
         return lease
 
     def acquire(self, timeout: float = 10.0, ttl_ms: int | None = None) -> Lease:
@@ -99,8 +101,10 @@ class FencedLock:
         wait_for = _validate_timeout(timeout, "timeout")
         ttl = self._ttl(ttl_ms)
         deadline = time.monotonic() + wait_for
+        # The marker outlives any one BLPOP of this waiter, with a margin for a slow round trip.
+        waiting_ms = int(self.max_wait * 2000) + 1000
         while True:
-            lease, holder_pttl = self._try(ttl)
+            lease, holder_pttl = self._try(ttl, waiting_ms if wait_for > 0 else 0)
             if lease is not None:
                 return lease
             remaining = deadline - time.monotonic()
@@ -113,9 +117,10 @@ class FencedLock:
     def _ttl(self, ttl_ms: int | None) -> int:
         return self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
 
-    def _try(self, ttl_ms: int) -> tuple[Lease | None, int]:
+    def _try(self, ttl_ms: int, waiting_ms: int) -> tuple[Lease | None, int]:
         token = secrets.token_urlsafe(16)  # 128 random bits: nobody else can present it by chance
-        taken, value = self._acquire(keys=[self.keys.lock, self.keys.fence], args=[token, ttl_ms])
+        keys = [self.keys.lock, self.keys.fence, self.keys.waiting]
+        taken, value = self._acquire(keys=keys, args=[token, ttl_ms, waiting_ms])
         if taken:
             return Lease(self, token, int(value), ttl_ms), 0
         return None, int(value)
@@ -152,7 +157,7 @@ class Lease:
         """Compare-and-delete; raise :class:`LockNotHeld` if the lease had already ended."""
         self._stop_renewal()
         keys = self.lock.keys
-        if not self.lock._release(keys=[keys.lock, keys.wake], args=[self.token, WAKE_TTL_MS]):
+        if not self.lock._release(keys=[keys.lock, keys.wake, keys.waiting], args=[self.token, WAKE_TTL_MS]):
             raise LockNotHeld(f"{self!r} had ended: nothing released")
 
     def extend(self, ttl_ms: int | None = None) -> None:
