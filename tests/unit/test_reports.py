@@ -471,3 +471,17 @@ def test_the_progress_counter_counts_result_characters_until_the_first_section_r
     counter.feed("=========== FAILURES ===========\nFAILED tests/x.py::test_y\n")
     assert counter.counts == {".": 7, "F": 1, "s": 1, "E": 1}
     assert counter.describe() == "10 tests done, 2 failed, 1 skipped"
+
+
+def test_an_examples_row_whose_pytest_id_was_changed_is_found_by_its_position(tmp_path: Path) -> None:
+    features, _ = write_fixture(tmp_path)
+    data = run_json("7.0.15", 3)
+    data["behaviours"][3]["nodeid"] += "0"  # as pytest renames duplicate ids: test_refuses[1e3]0
+    data["behaviours"][4]["outcome"] = "failed"
+    data["behaviours"][4]["nodeid"] = data["behaviours"][4]["nodeid"].replace("0x10", "0x10-renamed")
+    build_site(load_features(features), [Run.from_json(data)], tmp_path / "site", generated="now")
+    page = (tmp_path / "site" / "features" / "demo" / "counters.html").read_text()
+    first = re.search(r"<tr><td>1e3</td>.*?</tr>", page)
+    second = re.search(r"<tr><td>0x10</td>.*?</tr>", page)
+    assert first and 'data-outcome="passed"' in first.group()
+    assert second and 'data-outcome="failed"' in second.group()

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from redisbehaviors.reports.featuredoc import QUOTED, Background, Examples, FeatureDoc, Scenario, Step
-from redisbehaviors.reports.results import Behaviour, Outcome, Run, Tally, collect, combine
+from redisbehaviors.reports.results import Behaviour, Outcome, Record, Run, Tally, collect, combine
 
 SYMBOLS: dict[Outcome, str] = {
     Outcome.PASSED: "✓",
@@ -190,17 +190,32 @@ def background_html(background: Background | None) -> str:
     return f'<div class="background">{heading}{steps_html(background.steps)}</div>'
 
 
-def examples_html(site: Site, examples: Examples, behaviour: Behaviour | None) -> str:
+def row_records(behaviour: Behaviour | None, label: str, row_id: str, position: int, total: int) -> list[Record]:
+    """The records of one Examples row in one run: by pytest id, else by position.
+
+    pytest-bdd names a row by its values joined with ``-``; pytest may still change that id
+    (escaping non-ASCII, numbering duplicates), and then the row is found by its position among
+    all the outline's rows, provided the run has exactly one record per row.
+    """
+    records = behaviour.records.get(label, []) if behaviour else []
+    matched = [r for r in records if r.example_id == row_id]
+    if matched or len(records) != total:
+        return matched
+    return [records[position]]
+
+
+def examples_html(site: Site, scenario: Scenario, examples: Examples, behaviour: Behaviour | None) -> str:
     name = f": {esc(examples.name)}" if examples.name else ""
     out = [f'<div class="examples"><h4>{esc(examples.keyword)}{name} {tag_chips(examples.tags)}</h4>']
     out.append('<table class="data"><thead><tr>')
     out += [f"<th>{esc(c)}</th>" for c in examples.header]
     out.append('<th class="res">result</th></tr></thead><tbody>')
-    for _line, cells in examples.rows:
-        row_id = examples.row_id(cells)
+    all_rows = [row for block in scenario.examples for row in block.rows]
+    for line, cells in examples.rows:
+        position = next(i for i, (row_line, _) in enumerate(all_rows) if row_line == line)
         pills = []
         for label in site.labels:
-            rows = [r for r in (behaviour.records.get(label, []) if behaviour else []) if r.example_id == row_id]
+            rows = row_records(behaviour, label, examples.row_id(cells), position, len(all_rows))
             outcome = combine(r.outcome for r in rows)
             reason = rows[0].reason if rows else ""
             pills.append(pill(label, outcome, reason, site.backends.get(label, "")))
@@ -223,7 +238,7 @@ def scenario_html(site: Site, doc: FeatureDoc, scenario: Scenario, root: str) ->
     if scenario.description:
         out.append(f'<div class="narrative">{paragraphs(scenario.description)}</div>')
     out.append(steps_html(scenario.steps))
-    out += [examples_html(site, ex, behaviour) for ex in scenario.examples]
+    out += [examples_html(site, scenario, ex, behaviour) for ex in scenario.examples]
     footer = f"{esc(scenario.keyword)} · features/{esc(doc.path)}:{scenario.line}"
     if commands:
         footer += f' · <span class="cmds">Commands: {commands}</span>'
