@@ -1,0 +1,144 @@
+"""The chat's wire format and its pure helpers: what no feature states, checked without Redis."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from redisbehaviors.chat import ChatKeys, ChatMessage, PayloadError, PresenceNotice, TypingNotice, TypingTracker
+from redisbehaviors.chat.errors import InvalidMessage
+from redisbehaviors.chat.payload import decode_payload, message_from_entry, parse_stream_id
+from redisbehaviors.chat.validation import validate_body, validate_seconds, validate_stream_id
+from redisbehaviors.errors import InvalidInput
+
+MESSAGE = {
+    "v": 1,
+    "type": "message",
+    "id": "1764170000000-2",
+    "prev": "1764169999000-0",
+    "room": "lobby",
+    "sender": "ana",
+    "time": 1764170000000,
+    "body": "hi",
+}
+
+
+def test_a_version_1_message_decodes_to_a_chat_message() -> None:
+    assert decode_payload(json.dumps(MESSAGE)) == ChatMessage(
+        "1764170000000-2", "1764169999000-0", "lobby", "ana", 1764170000000, "hi"
+    )
+
+
+def test_fields_a_reader_does_not_know_are_ignored_within_version_1() -> None:
+    assert decode_payload(json.dumps({**MESSAGE, "reply_to": "x", "emoji": True})).body == "hi"
+
+
+def test_typing_and_presence_payloads_decode() -> None:
+    assert decode_payload(TypingNotice("lobby", "ana").to_payload()) == TypingNotice("lobby", "ana")
+    presence = {
+        "v": 1,
+        "type": "presence",
+        "room": "lobby",
+        "name": "bob",
+        "online": False,
+        "reason": "timeout",
+        "time": 5,
+    }
+    assert decode_payload(json.dumps(presence)) == PresenceNotice("lobby", "bob", False, "timeout", 5)
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "not a JSON object"),
+        (json.dumps({**MESSAGE, "v": 2}), "unsupported payload version 2"),
+        (json.dumps({k: v for k, v in MESSAGE.items() if k != "v"}), "unsupported payload version None"),
+        (json.dumps({**MESSAGE, "type": "reaction"}), "unknown payload type 'reaction'"),
+        (json.dumps({k: v for k, v in MESSAGE.items() if k != "prev"}), "field 'prev' must be str"),
+        (json.dumps({**MESSAGE, "time": "soon"}), "field 'time' must be int"),
+        (json.dumps({**MESSAGE, "time": True}), "field 'time' must be int"),
+        (json.dumps({**MESSAGE, "id": "42"}), "not a stream id: '42'"),
+    ],
+)
+def test_anything_but_a_valid_version_1_payload_is_refused_with_the_reason(raw: str, says: str) -> None:
+    with pytest.raises(PayloadError, match=says.replace("(", r"\(")):
+        decode_payload(raw)
+
+
+def test_stream_ids_order_numerically_not_as_text() -> None:
+    assert parse_stream_id("10-0") > parse_stream_id("9-5")
+    assert parse_stream_id("9-10") > parse_stream_id("9-9")
+
+
+def test_a_history_entry_becomes_a_replayed_message_with_the_time_of_its_id() -> None:
+    message = message_from_entry("lobby", "1764170000123-4", {"v": "1", "sender": "ana", "body": "hi", "prev": "0-0"})
+    assert message == ChatMessage("1764170000123-4", "0-0", "lobby", "ana", 1764170000123, "hi", replayed=True)
+
+
+def test_a_history_entry_without_its_chain_field_is_refused() -> None:
+    with pytest.raises(PayloadError, match="lacks the field 'prev'"):
+        message_from_entry("lobby", "1-1", {"sender": "ana", "body": "hi"})
+
+
+def test_every_key_of_a_room_shares_the_room_hash_tag() -> None:
+    keys = ChatKeys("chat")
+    assert keys.history("lobby") == "chat:{room:lobby}:history"
+    assert keys.presence("lobby") == "chat:{room:lobby}:presence"
+    assert keys.channel("lobby") == "chat:{room:lobby}:live"
+
+
+@pytest.mark.parametrize("room", ["", "a b", "x{y}", "a:b", 7])
+def test_a_room_name_that_would_change_the_key_schema_is_refused(room: object) -> None:
+    with pytest.raises(InvalidInput):
+        ChatKeys("chat").history(room)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("", "empty"),
+        ("  \n", "empty"),
+        (None, "must be a string"),
+        ("x" * 16385, "16385 bytes"),
+        ("\ud800", "not valid Unicode"),
+    ],
+)
+def test_a_message_body_is_checked(body: object, says: str) -> None:
+    with pytest.raises(InvalidMessage, match=says):
+        validate_body(body)
+
+
+def test_a_body_at_the_size_limit_is_accepted() -> None:
+    assert validate_body("é" * 8192) == "é" * 8192
+
+
+@pytest.mark.parametrize("value", ["0", "1-", "-1-0", "1-1-1", 5, None])
+def test_a_since_id_must_look_like_a_stream_id(value: object) -> None:
+    with pytest.raises(InvalidMessage):
+        validate_stream_id(value, "since")
+
+
+@pytest.mark.parametrize("value", [-1, float("nan"), float("inf"), True, "2"])
+def test_durations_must_be_finite_non_negative_numbers(value: object) -> None:
+    with pytest.raises(InvalidMessage):
+        validate_seconds(value, "typing_ttl")
+
+
+def test_a_typing_tracker_reports_a_start_once_and_expires_without_refresh() -> None:
+    tracker = TypingTracker(ttl=5)
+    assert tracker.seen("ana", now=0) is True
+    assert tracker.seen("ana", now=3) is False  # a refresh, not a new start
+    assert tracker.expire(now=7.9) == []
+    assert tracker.typing(now=7.9) == ["ana"]
+    assert tracker.expire(now=8) == ["ana"]
+    assert tracker.typing(now=8) == []
+
+
+def test_a_typing_tracker_forgets_a_sender_that_stopped() -> None:
+    tracker = TypingTracker(ttl=5)
+    tracker.seen("ana", now=0)
+    assert tracker.stop("ana") is True
+    assert tracker.stop("ana") is False
+    assert tracker.expire(now=100) == []
