@@ -40,6 +40,7 @@ def _entries(config: pytest.Config) -> list[BenchEntry]:
     return entries
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-benchmark's own tables
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     entries = _entries(config)
     if not entries:

@@ -382,8 +382,10 @@ def environment(results: dict[str, Any], reference: dict[str, Any] | None) -> li
 
 
 def fraction_rows(entries: Sequence[BenchEntry], reference: dict[str, Any] | None) -> list[list[str]]:
-    """Per entry: ops/s and its fraction of redis-benchmark's one-client rates (PING, and its command)."""
+    """Per entry: ops/s as a fraction of redis-benchmark's one-client rates (PING, and its command)
+    and of the server's many-client PING rate."""
     ping = reference_rate(reference, "PING_MBULK", 1)
+    server = reference_rate(reference, "PING_MBULK", CLIENTS[-1])
     rows = []
     for entry in entries:
         command_rates = [(c, reference_rate(reference, c, 1)) for c in entry.commands]
@@ -396,6 +398,7 @@ def fraction_rows(entries: Sequence[BenchEntry], reference: dict[str, Any] | Non
                 f"{entry.ops_per_second:,.0f}",
                 f"{entry.ops_per_second / ping:.0%}" if ping else "—",
                 of_command,
+                f"{entry.ops_per_second / server:.1%}" if server else "—",
             ]
         )
     return rows
@@ -435,7 +438,14 @@ def ratio_rows(report: GroupReport) -> list[list[str]]:
 
 
 REFERENCE_HEADER = ("Command", "1 client (req/s)", "1 client p50", "50 clients (req/s)", "50 clients p50")
-FRACTION_HEADER = ("Group", "Entry", "Ops/s", "of PING, 1 client", "of its command, 1 client")
+FRACTION_HEADER = (
+    "Group",
+    "Entry",
+    "Ops/s",
+    "of PING, 1 client",
+    "of its command, 1 client",
+    f"of PING, {CLIENTS[-1]} clients (the server)",
+)
 
 
 def reference_rows(reference: dict[str, Any]) -> list[list[str]]:
