@@ -311,7 +311,7 @@ def worker_takes(media_world: MediaWorld, worker: str, count: int) -> None:
     media_world.hand[worker] = media_world.media.read_new(worker, count=count)
 
 
-@when(parsers.parse('worker "{worker}" crashes'))
+@step(parsers.parse('worker "{worker}" crashes'))
 def worker_crashes(media_world: MediaWorld, worker: str) -> None:
     media_world.hand[worker] = []  # killed: nothing acknowledged, nothing released
 
@@ -374,7 +374,10 @@ def worker_extends(media_world: MediaWorld, worker: str) -> None:
     media_world.statuses = media_world.media.extend_lease(worker, [j.entry_id for j in media_world.hand[worker]])
 
 
-@when(parsers.parse('worker "{worker}" is stopped gracefully after handling {count:d} job(s) of its batch'))
+@when(
+    parsers.re(r'worker "(?P<worker>[^"]+)" is stopped gracefully after handling (?P<count>\d+) jobs? of its batch'),
+    converters={"count": int},
+)
 def worker_stops(media_world: MediaWorld, worker: str, count: int) -> None:
     runner = media_world.worker(worker)
 
@@ -395,7 +398,7 @@ def replay_dead_letter(media_world: MediaWorld, job: str) -> None:
     media_world.jobs[job] = media_world.media.replay(letter.dead_id)
 
 
-@when(parsers.parse('the entry of job "{job}" is deleted from the media stream'))
+@step(parsers.parse('the entry of job "{job}" is deleted from the media stream'))
 def delete_job_entry(media_world: MediaWorld, job: str) -> None:
     media_world.client.xdel(media_world.media.keys.jobs, media_world.jobs[job])
 
@@ -441,7 +444,7 @@ def apply_statuses(media_world: MediaWorld, value: str) -> None:
     assert media_world.statuses == expected(value), f"statuses: {media_world.statuses}"
 
 
-@then(parsers.parse('worker "{worker}" holds {count:d} job(s) in hand'))
+@then(parsers.re(r'worker "(?P<worker>[^"]+)" holds (?P<count>\d+) jobs? in hand'), converters={"count": int})
 def worker_holds(media_world: MediaWorld, worker: str, count: int) -> None:
     held = media_world.hand.get(worker, [])
     assert len(held) == count, f"{worker} holds {[j.job_id for j in held]}"
@@ -458,6 +461,14 @@ def stream_counts(media_world: MediaWorld, count: int, pending: int) -> None:
     media = media_world.media
     got = (media.client.xlen(media.keys.jobs), media.client.xpending(media.keys.jobs, media.group)["pending"])
     assert got == (count, pending), f"(length, pending) is {got}"
+
+
+@then(parsers.parse("the media stream has from {low:d} to {high:d} jobs, none of them pending"))
+def stream_count_range(media_world: MediaWorld, low: int, high: int) -> None:
+    media = media_world.media
+    length = media.client.xlen(media.keys.jobs)
+    assert low <= length <= high, f"the stream has {length} jobs"
+    assert media.client.xpending(media.keys.jobs, media.group)["pending"] == 0
 
 
 @then(parsers.re(r"the pending media jobs belong to (?P<value>\[.*\]) with delivery counts (?P<counts>\[.*\])"))
@@ -501,7 +512,41 @@ def no_dead_letters(media_world: MediaWorld) -> None:
     assert media_world.media.dead_letter_count() == 0, media_world.media.dead_letters()
 
 
-@then(parsers.parse('job "{job}" was delivered {count:d} time(s) and has been idle less than {ms:d} ms'))
+@then(parsers.parse("the reclaim took {count:d} XAUTOCLAIM calls"))
+def reclaim_calls(media_world: MediaWorld, count: int) -> None:
+    assert media_world.reclaim_steps == count, f"the reclaim took {media_world.reclaim_steps} calls"
+
+
+@then(parsers.re(r"the submits were reported as (?P<value>\[.*\])"))
+def submits_reported(media_world: MediaWorld, value: str) -> None:
+    assert media_world.statuses == expected(value), f"submits: {media_world.statuses}"
+
+
+@then(parsers.parse('worker "{worker}" kept the lease of {count:d} jobs'))
+def lease_kept(media_world: MediaWorld, worker: str, count: int) -> None:
+    assert len(media_world.statuses) == count, f"still held: {media_world.statuses}"
+
+
+@then(parsers.parse('the media pipeline acknowledges with "{mode}"'))
+def ack_mode(media_world: MediaWorld, mode: str) -> None:
+    assert media_world.media.ack_mode == mode
+
+
+@then(parsers.parse("Redis reports the lag of the media group as unknown and the monitor counts {lag:d}"))
+def lag_counted(media_world: MediaWorld, lag: int) -> None:
+    media = media_world.media
+    (info,) = media.client.xinfo_groups(media.keys.jobs)
+    assert info["lag"] is None, f"XINFO GROUPS lag is {info['lag']}"
+    health = Monitor(media).check()
+    assert (health.lag, health.lag_exact) == (lag, True), health
+
+
+@then(
+    parsers.re(
+        r'job "(?P<job>[^"]+)" was delivered (?P<count>\d+) times? and has been idle less than (?P<ms>\d+) ms'
+    ),
+    converters={"count": int, "ms": int},
+)
 def job_delivered(media_world: MediaWorld, job: str, count: int, ms: int) -> None:
     media = media_world.media
     entry = media_world.jobs[job]
@@ -509,11 +554,20 @@ def job_delivered(media_world: MediaWorld, job: str, count: int, ms: int) -> Non
     assert (row["times_delivered"], row["time_since_delivered"] < ms) == (count, True), row
 
 
-@then(parsers.re(r'the monitor calls consumer "(?P<consumer>[^"]+)" "(?P<verdict>[^"]+)"'))
-def monitor_consumer(media_world: MediaWorld, consumer: str, verdict: str) -> None:
-    health = Monitor(media_world.media, **media_world.monitor_options).check()
-    got = {c.name: c.verdict for c in health.consumers}
-    assert got.get(consumer) == verdict, f"consumer verdicts: {got}; reasons {health.reasons}"
+@then(
+    parsers.re(
+        r'(?:within (?P<seconds>\d+) seconds )?the monitor calls consumer "(?P<consumer>[^"]+)" "(?P<verdict>[^"]+)"'
+    )
+)
+def monitor_consumer(media_world: MediaWorld, seconds: str | None, consumer: str, verdict: str) -> None:
+    def verdicts() -> dict[str, str]:
+        health = Monitor(media_world.media, **media_world.monitor_options).check()
+        return {c.name: c.verdict for c in health.consumers}
+
+    if seconds:
+        wait_until(lambda: verdicts().get(consumer) == verdict, float(seconds), what=f"{consumer} {verdict}")
+    got = verdicts()
+    assert got.get(consumer) == verdict, f"consumer verdicts: {got}"
 
 
 @then(parsers.re(r'the monitor calls the pipeline "(?P<verdict>[^"]+)"(?: because "(?P<reason>[^"]+)")?'))
