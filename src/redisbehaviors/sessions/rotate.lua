@@ -22,6 +22,10 @@ end
 redis.call('RENAME', KEYS[1], KEYS[2])
 redis.call('PEXPIRE', KEYS[2], math.min(idle, deadline - now))
 local index = ARGV[1] .. meta[1]
-redis.call('ZREM', index, ARGV[2])
+-- ZADD before ZREM: removing the only member first would delete the index, TTL and all, and the
+-- ZADD would then create a new index with no TTL (found by tests/properties/test_sessions_machine.py)
 redis.call('ZADD', index, string.format('%d', deadline), ARGV[3])
+redis.call('ZREM', index, ARGV[2])
+local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', index, last[2])
 return 1
