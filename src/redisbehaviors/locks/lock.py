@@ -82,6 +82,8 @@ class FencedLock:
         self._acquire = load_script(client, __package__, "acquire")
         self._release = load_script(client, __package__, "release")
         self._extend = load_script(client, __package__, "extend")
+        self._try_keys = [self.keys.lock, self.keys.fence, self.keys.waiting]
+        self._release_keys = [self.keys.lock, self.keys.wake, self.keys.waiting]
 
     def __repr__(self) -> str:
         return f"FencedLock({self.keys.lock!r}, ttl_ms={self.ttl_ms})"
@@ -119,8 +121,7 @@ class FencedLock:
 
     def _try(self, ttl_ms: int, waiting_ms: int) -> tuple[Lease | None, int]:
         token = secrets.token_urlsafe(16)  # 128 random bits: nobody else can present it by chance
-        keys = [self.keys.lock, self.keys.fence, self.keys.waiting]
-        taken, value = self._acquire(keys=keys, args=[token, ttl_ms, waiting_ms])
+        taken, value = self._acquire(keys=self._try_keys, args=[token, ttl_ms, waiting_ms])
         if taken:
             return Lease(self, token, int(value), ttl_ms), 0
         return None, int(value)
@@ -156,8 +157,7 @@ class Lease:
     def release(self) -> None:
         """Compare-and-delete; raise :class:`LockNotHeld` if the lease had already ended."""
         self._stop_renewal()
-        keys = self.lock.keys
-        if not self.lock._release(keys=[keys.lock, keys.wake, keys.waiting], args=[self.token, WAKE_TTL_MS]):
+        if not self.lock._release(keys=self.lock._release_keys, args=[self.token, WAKE_TTL_MS]):
             raise LockNotHeld(f"{self!r} had ended: nothing released")
 
     def extend(self, ttl_ms: int | None = None) -> None:
