@@ -107,9 +107,7 @@ def run_contention(
 
     spawn = multiprocessing.get_context("spawn")
     with spawn.Pool(processes) as pool:
-        pending = [
-            pool.apply_async(contend, (*args, threads + p, rounds, overstay_every)) for p in range(processes)
-        ]
+        pending = [pool.apply_async(contend, (*args, threads + p, rounds, overstay_every)) for p in range(processes)]
         workers = [threading.Thread(target=in_thread, args=(t,)) for t in range(threads)]
         for worker in workers:
             worker.start()

@@ -154,9 +154,7 @@ def take_and_release(editors: Editors, name: str, times: int) -> None:
             editors.fences.append(lease.fence)
 
 
-@when(
-    parsers.parse('editor "{who}" edits the profile "{name}" inside the lock, setting "{field}" to "{value}"')
-)
+@when(parsers.parse('editor "{who}" edits the profile "{name}" inside the lock, setting "{field}" to "{value}"'))
 def edit_inside_lock(editors: Editors, who: str, name: str, field: str, value: str) -> None:
     with editors.lock(who, name).acquire(timeout=5) as lease:
         editors.resource(who, name).write(lease.fence, {field: value})
@@ -198,11 +196,7 @@ def editor_pauses(editors: Editors, observer: Callable[[str], FencedLock], who: 
     wait_until(lambda: not lock.is_locked(), timeout=10, what="the paused editor's lease to expire")
 
 
-@step(
-    parsers.parse(
-        'editor "{who}" writes "{field}" as "{value}" to the profile "{name}" with its fencing token'
-    )
-)
+@step(parsers.parse('editor "{who}" writes "{field}" as "{value}" to the profile "{name}" with its fencing token'))
 def editor_writes(editors: Editors, who: str, field: str, value: str, name: str) -> None:
     editor = editors[who]
     assert editor.lease is not None, f"editor {who} has no lease"
@@ -263,16 +257,13 @@ def _holds(editors: Editors, observer: Callable[[str], FencedLock], who: str, na
 
 
 @then(parsers.parse('editor "{who}" holds the profile lock "{name}" with fencing token {fence:d}'))
-def editor_holds_with(
-    editors: Editors, observer: Callable[[str], FencedLock], who: str, name: str, fence: int
-) -> None:
+def editor_holds_with(editors: Editors, observer: Callable[[str], FencedLock], who: str, name: str, fence: int) -> None:
     _holds(editors, observer, who, name, fence)
 
 
 @then(
     parsers.parse(
-        'within {seconds:d} seconds editor "{who}" holds the profile lock "{name}" '
-        "with fencing token {fence:d}"
+        'within {seconds:d} seconds editor "{who}" holds the profile lock "{name}" with fencing token {fence:d}'
     )
 )
 def editor_eventually_holds(
