@@ -195,7 +195,7 @@ def write_matrix(
     md += [f"| {s.version} | {s.source} | `{s.binary}` |" for s in servers]
     md += ["", "| Run | Result | Exit |", "|---|---|---|"]
     md += [f"| {r.label} | {r.summary or 'no summary'} | {r.returncode} |" for r in results]
-    md += ["", "Legend: ✓ passed · ✗ FAIL failed · needs ≥ X: server too old (`@since`) · "]
+    md += ["", "Legend: ✓ passed · ✗ FAIL failed · needs >= X: server too old (`@since`) · "]
     md[-1] += "< X only: server too new (`@before`) · – skipped for another reason (protocol, slow, …).\n"
 
     md += [f"## Behaviours that fail somewhere ({len(failing)})", ""]
