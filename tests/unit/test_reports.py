@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from pathlib import Path
@@ -448,9 +449,15 @@ def test_run_pytest_keeps_the_log_and_reads_the_closing_line(tmp_path: Path) -> 
     assert "test_bad" in (tmp_path / "log.txt").read_text()
 
 
-def test_report_site_command_rebuilds_badges_and_docs_from_json(tmp_path: Path) -> None:
-    from redisbehaviors.cli import build_parser
+def build_parser() -> argparse.ArgumentParser:
+    from redisbehaviors.reports.cli import register
 
+    parser = argparse.ArgumentParser(prog="redisbehaviors")
+    register(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def test_report_site_command_rebuilds_badges_and_docs_from_json(tmp_path: Path) -> None:
     features, paths = write_fixture(tmp_path)
     out = tmp_path / "out"
     args = build_parser().parse_args(
@@ -486,3 +493,12 @@ def test_an_examples_row_whose_pytest_id_was_changed_is_found_by_its_position(tm
     second = re.search(r"<tr><td>0x10</td>.*?</tr>", page)
     assert first and 'data-outcome="passed"' in first.group()
     assert second and 'data-outcome="failed"' in second.group()
+
+
+def test_every_report_sub_command_has_a_handler() -> None:
+    parser = build_parser()
+    for argv in (["report", "spec"], ["report", "bench"], ["report", "matrix"], ["report", "site"]):
+        args = parser.parse_args(argv)
+        assert callable(args.handler)
+    args = parser.parse_args(["report", "spec", "--protocols", "2", "--", "--run-slow", "-x"])
+    assert args.protocols == [2] and args.pytest_args == ["--run-slow", "-x"]
