@@ -312,6 +312,18 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       Then the reply is 0
       And "EXISTS stale" replies 0
 
+    @own_server @needs_debug
+    Scenario: A watched key that expires before EXEC makes the transaction fail, although nobody touched it
+      # Since Redis 6.0.9 an expiry counts as a change for WATCH, lazily expired or not.
+      Given active expiry is switched off on the server
+      And the client has sent "SET stale v PX 1000"
+      And the client has sent "WATCH stale"
+      And the server clock has moved on by 1100 ms
+      And the client has sent "MULTI"
+      And the client has sent "PING"
+      When the client sends "EXEC"
+      Then the reply is nil
+
   Rule: SET … GET returns the old value, with the same TTL rules as SET
 
     Scenario: SET … GET replaces the value and drops the TTL unless KEEPTTL is given
