@@ -97,6 +97,17 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       When the client sends "XREADGROUP GROUP g c1 STREAMS s 0"
       Then the stream read delivers [["1-0", nil], ["2-0", ["n", "2"]]]
 
+    Scenario: A history read that finds an entry deleted does not count a delivery for it
+      Given the stream "s" has the entries 1-0 to 2-0
+      And the client has sent:
+        """
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c1 STREAMS s >
+        XDEL s 1-0
+        """
+      When the client sends "XREADGROUP GROUP g c1 STREAMS s 0"
+      Then the pending entries of group "g" on "s" are [["1-0", "c1", 1], ["2-0", "c1", 2]]
+
     Scenario: A blocked XREADGROUP with ">" is woken by the next XADD
       Given the client has sent "XGROUP CREATE s g $ MKSTREAM"
       When client "A" is blocked in "XREADGROUP GROUP g c BLOCK 10000 STREAMS s >"

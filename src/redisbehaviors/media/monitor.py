@@ -1,7 +1,7 @@
 """Health of a media pipeline: lag, pending work, idle consumers, and verdicts with thresholds.
 
 Read from ``XINFO GROUPS`` (``lag`` and ``entries-read`` since 7.0), ``XINFO CONSUMERS``,
-``XPENDING`` (summary) and ``XLEN``, in one round trip.
+``XPENDING`` (summary), ``XLEN`` and the server clock, in four round trips.
 
 Verdicts, per consumer:
 
@@ -82,9 +82,8 @@ class Monitor:
         pipe.exists(keys.jobs)
         pipe.xlen(keys.jobs)
         pipe.xlen(keys.dead)
-        pipe.time()
-        exists, length, dead, (seconds, micros) = pipe.execute()
-        now_ms = int(seconds) * 1000 + int(micros) // 1000
+        exists, length, dead = pipe.execute()
+        now_ms = self.pipeline.server_time_ms()
         info = None
         if exists:
             info = next((g for g in self.pipeline.client.xinfo_groups(keys.jobs) if g["name"] == group), None)

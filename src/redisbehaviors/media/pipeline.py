@@ -228,6 +228,7 @@ class MediaPipeline:
         self._release = load_script(client, __package__, "release")
         self._retire = load_script(client, __package__, "retire")
         self._replay = load_script(client, __package__, "replay")
+        self._clock = load_script(client, __package__, "clock")
 
     @property
     def ack_mode(self) -> str:
@@ -559,8 +560,8 @@ class MediaPipeline:
         return self.client.get(self.keys.mark(validate_id(job_id, "job id")))
 
     def server_time_ms(self) -> int:
-        seconds, micros = self.client.time()
-        return int(seconds) * 1000 + int(micros) // 1000
+        """The clock of the server (the node, on a cluster) that holds this pipeline's keys."""
+        return int(self._clock(keys=[self.keys.jobs]))
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:
