@@ -131,13 +131,18 @@ def load_entries(data: dict[str, Any]) -> list[BenchEntry]:
     return [BenchEntry.from_dict(b) for b in data.get("benchmarks", []) if b.get("stats")]
 
 
+def natural_key(text: str) -> list[Any]:
+    """``"by 4 clients"`` sorts before ``"by 16 clients"``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
 def ratio_groups(entries: Iterable[BenchEntry]) -> list[GroupReport]:
     """One report per group, baseline first; a group without a baseline has no ratios."""
     groups: dict[str, list[BenchEntry]] = {}
     for entry in entries:
         groups.setdefault(entry.group, []).append(entry)
     reports = []
-    for group, members in sorted(groups.items()):
+    for group, members in sorted(groups.items(), key=lambda item: natural_key(item[0])):
         baseline = next((e for e in members if e.is_baseline), None)
         ordered = sorted(members, key=lambda e: (not e.is_baseline, e.median))
         report = GroupReport(group, baseline)
@@ -390,13 +395,13 @@ def fraction_rows(entries: Sequence[BenchEntry], reference: dict[str, Any] | Non
     for entry in entries:
         command_rates = [(c, reference_rate(reference, c, 1)) for c in entry.commands]
         known = [(c, rate) for c, rate in command_rates if rate]
-        of_command = ", ".join(f"{entry.ops_per_second / rate:.0%} of {c}" for c, rate in known) or "—"
+        of_command = ", ".join(f"{entry.ops_per_second / rate:.1%} of {c}" for c, rate in known) or "—"
         rows.append(
             [
                 entry.group,
                 entry.name,
                 f"{entry.ops_per_second:,.0f}",
-                f"{entry.ops_per_second / ping:.0%}" if ping else "—",
+                f"{entry.ops_per_second / ping:.1%}" if ping else "—",
                 of_command,
                 f"{entry.ops_per_second / server:.1%}" if server else "—",
             ]
@@ -441,7 +446,7 @@ REFERENCE_HEADER = ("Command", "1 client (req/s)", "1 client p50", "50 clients (
 FRACTION_HEADER = (
     "Group",
     "Entry",
-    "Ops/s",
+    "Ops/s (calls/s × ops_per_call)",
     "of PING, 1 client",
     "of its command, 1 client",
     f"of PING, {CLIENTS[-1]} clients (the server)",
