@@ -76,7 +76,7 @@ class OptimisticReservations:
             except WatchError:
                 self._count(aborted=True)
                 continue
-            except ReservationError:
+            except (ReservationError, UnknownSku):
                 self._count(aborted=False)  # a refusal is a completed attempt
                 raise
             self._count(aborted=False)
