@@ -483,8 +483,11 @@ def redis_cluster(pytestconfig: pytest.Config, redis_target: RedisTarget) -> Clu
 
 
 @pytest.fixture
-def cluster_client(redis_cluster: Cluster | str, redis_target: RedisTarget) -> Iterator[redis.RedisCluster]:
-    """A ``RedisCluster`` client; the cluster is flushed after the scenario when the suite owns it."""
+def cluster_client(
+    redis_cluster: Cluster | str, redis_target: RedisTarget, ns: str
+) -> Iterator[redis.RedisCluster]:
+    """A ``RedisCluster`` client; afterwards the cluster is flushed when the suite owns it, else only
+    the scenario's keys (under ``ns``) are deleted."""
     kwargs: dict[str, Any] = {"decode_responses": True, "protocol": redis_target.protocol}
     if isinstance(redis_cluster, str):
         client = redis.RedisCluster.from_url(redis_cluster, **kwargs)
@@ -493,7 +496,11 @@ def cluster_client(redis_cluster: Cluster | str, redis_target: RedisTarget) -> I
     try:
         yield client
     finally:
-        if not isinstance(redis_cluster, str):
+        if isinstance(redis_cluster, str):
+            for pattern in (f"{ns}:*", f"{{{ns}}}:*"):
+                for name in client.scan_iter(match=pattern, count=500):
+                    client.delete(name)
+        else:
             client.flushall(target_nodes=redis.RedisCluster.PRIMARIES)
             client.script_flush()  # RedisCluster sends SCRIPT FLUSH to every primary
             if redis_target.version >= (7, 0, 0):

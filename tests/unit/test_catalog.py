@@ -122,8 +122,8 @@ def test_a_batch_of_ids_as_one_string_is_refused(catalog: Catalog) -> None:
         catalog.cards("p1")
 
 
-def test_the_catalog_works_unchanged_on_a_real_cluster(cluster_client: redis.RedisCluster) -> None:
-    shop = Catalog(cluster_client, namespace="clustered", partition="eu")
+def test_the_catalog_works_unchanged_on_a_real_cluster(cluster_client: redis.RedisCluster, ns: str) -> None:
+    shop = Catalog(cluster_client, namespace=ns, partition="eu")
     shop.put_product("lamp", {"name": "Lamp", "price": 20})
     shop.put_product("desk", {"name": "Desk", "price": 120})
     assert shop.like("ana", "lamp").likes == 1
