@@ -65,6 +65,20 @@ Feature: Rate limiting with expiring counters, on the server's clock
       And the limiter decides 1 request from "203.0.113.7" to "login"
       Then the limiter answered "allow 1, allow 0, refuse 0, allow 1"
 
+  Rule: Only a sliding algorithm holds the limit across a window edge
+
+    @component
+    Scenario: A fixed window admits twice its amount to a client that straddles a window edge
+      Given a fixed window limiter allowing "3/second"
+      When "203.0.113.7" sends 3 requests to "login" just before a window edge and 3 just after it
+      Then the limiter answered "allow 2, allow 1, allow 0, allow 2, allow 1, allow 0"
+
+    @component
+    Scenario: A sliding log refuses the same requests across the window edge
+      Given a sliding log limiter allowing "3/second"
+      When "203.0.113.7" sends 3 requests to "login" just before a window edge and 3 just after it
+      Then the limiter answered "allow 2, allow 1, allow 0, refuse 0, refuse 0, refuse 0"
+
   Rule: Several limits are checked together: a request is charged to all of them or to none
 
     @component

@@ -106,6 +106,36 @@ def limiter_decides(ctx: dict[str, Any], count: str, who: str, route: str) -> No
         _decide(ctx, lambda: ctx["limiter"].hit(who, route))
 
 
+@when(
+    parsers.re(
+        r'"(?P<who>[^"]+)" sends (?P<before>\d+) requests to "(?P<route>[^"]+)" just before a window edge '
+        r"and (?P<after>\d+) just after it"
+    )
+)
+def straddles_edge(ctx: dict[str, Any], r: redis.Redis, ns: str, who: str, before: str, after: str, route: str):
+    """Send in the last 200 ms of a server-clock window, then right after the edge (retried if too slow)."""
+    limiter: RateLimiter = ctx["limiter"]
+    window = limiter.limits[0].window_ms
+    for _ in range(5):
+        for name in r.scan_iter(match=f"{ns}:*"):
+            r.delete(name)
+        wait_until(
+            lambda: window - 200 <= server_ms(r) % window < window - 150,
+            timeout=window / 1000 + 5,
+            interval=0.002,
+            what="the last 200 ms of a window",
+        )
+        edge = (server_ms(r) // window + 1) * window
+        decisions = [limiter.hit(who, route) for _ in range(int(before))]
+        if server_ms(r) >= edge:
+            continue  # the machine was too slow to stay before the edge: try again
+        wait_until(lambda edge=edge: server_ms(r) >= edge, timeout=5, interval=0.002, what="the window edge")
+        decisions += [limiter.hit(who, route) for _ in range(int(after))]
+        ctx["decisions"] = decisions
+        return
+    raise AssertionError("could not send the first requests within 150 ms, five times")
+
+
 @when(parsers.parse('the limiter decides a request of cost {cost:d} from "{who}" to "{route}"'))
 def limiter_decides_cost(ctx: dict[str, Any], cost: int, who: str, route: str) -> None:
     _decide(ctx, lambda: ctx["limiter"].hit(who, route, cost=cost))
