@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 import redis
 
-from redisbehaviors.chat import Chat, ChatMessage, Gap, InvalidMessage, TypingChanged, UnreadablePayload
+from redisbehaviors.chat import (
+    Chat,
+    ChatMessage,
+    Gap,
+    InvalidMessage,
+    PresenceChanged,
+    TypingChanged,
+    UnreadablePayload,
+)
 
 
 class CountingConnection(redis.Connection):
@@ -151,3 +159,15 @@ def test_bad_arguments_are_refused_before_anything_is_written(
 def test_bad_chat_settings_are_refused(r: redis.Redis, options: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         Chat(r, **options)
+
+
+def test_a_member_who_leaves_is_no_longer_shown_typing(chat: Chat) -> None:
+    with chat.feed("lobby", me="bob") as bob:
+        bob.open()
+        chat.heartbeat("lobby", "ana")
+        chat.typing("lobby", "ana")
+        chat.leave("lobby", "ana")
+        chat.send("lobby", "carl", "marker")
+        events = poll_until(bob, 1)
+    left = events.index(PresenceChanged("lobby", "ana", False, "leave"))
+    assert events[left + 1] == TypingChanged("lobby", "ana", False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,7 +75,10 @@ class Chat:
         validate_body(body)
         entry_id, prev, receivers = self._send(
             keys=[self.keys.history(room)],
-            args=[self.keys.channel(room), self.history_limit, room, sender, body],
+            args=[
+                self.keys.channel(room), self.history_limit, sender, body,
+                json.dumps(room), json.dumps(sender), json.dumps(body, ensure_ascii=False),
+            ],
         )
         # A message ends a typing burst: the sender's next keystroke is announced at once.
         self._last_typing.pop((room, sender), None)

@@ -210,7 +210,8 @@ def handle_input(chat: Chat, term: Terminal, text: str) -> bool:
             term.show()
         elif char.isprintable():
             term.buffer += char
-            with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
-                chat.typing(term.room, term.name)
+            if not term.buffer.startswith("/"):  # commands are not chat: nobody sees them typed
+                with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
+                    chat.typing(term.room, term.name)
             term.show()
     return True

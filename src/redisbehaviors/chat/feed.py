@@ -264,12 +264,15 @@ class RoomFeed:
                 return [TypingChanged(self.room, payload.sender, True)]
             return []
         if isinstance(payload, PresenceNotice):
-            return [PresenceChanged(self.room, payload.name, payload.online, payload.reason)]
+            events: list[Event] = [PresenceChanged(self.room, payload.name, payload.online, payload.reason)]
+            if not payload.online and self.typing.stop(payload.name):  # gone, so no longer typing
+                events.append(TypingChanged(self.room, payload.name, False))
+            return events
         return self._message(payload)
 
     def _message(self, message: ChatMessage) -> list[Event]:
         assert self.last_id is not None
-        if id_key(message.id) <= id_key(self.last_id):
+        if message.prev != self.last_id and id_key(message.id) <= id_key(self.last_id):
             self.stats.duplicates += 1  # already delivered from the history
             return []
         events: list[Event] = []
