@@ -186,6 +186,8 @@ class Lease:
         still loses the lock in the end.  When an extension finds the lease gone, or no extension
         succeeded for a whole TTL (Redis unreachable), ``on_lost(lease)`` is called once and
         :attr:`Renewal.lost` is set; the critical section should check it and stop writing.
+        With Redis unreachable, the report can come later than the TTL by the client's own
+        socket timeouts and retries, which is why a write must still carry the fencing token.
         """
         if self._renewal is not None:
             raise InvalidInput(f"{self!r} is already kept alive")
