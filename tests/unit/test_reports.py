@@ -502,3 +502,15 @@ def test_every_report_sub_command_has_a_handler() -> None:
         assert callable(args.handler)
     args = parser.parse_args(["report", "spec", "--protocols", "2", "--", "--run-slow", "-x"])
     assert args.protocols == [2] and args.pytest_args == ["--run-slow", "-x"]
+
+
+def test_the_bench_report_says_why_the_reference_is_missing(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(bench_json()))
+    reference = tmp_path / "reference.json"
+    reference.write_text(json.dumps({"server": {}, "redis_benchmark": [], "error": "redis-benchmark is not installed"}))
+    markdown, _ = bench.write_bench_report(results, reference, tmp_path)
+    assert "Not measured: redis-benchmark is not installed." in markdown.read_text()
+    markdown, _ = bench.write_bench_report(results, None, tmp_path / "no-reference")
+    assert "Not measured: no reference file" in markdown.read_text()
+    assert not (tmp_path / "no-reference" / "charts" / "redis-benchmark.svg").exists()

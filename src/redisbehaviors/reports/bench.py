@@ -481,10 +481,14 @@ def write_bench_report(results_path: Path, reference_path: Path | None, out_dir:
         chart_files[report.group] = f"charts/ratio-{name}.svg"
     if entries:
         (charts / "throughput.svg").write_text(throughput_chart_svg(entries, reference))
-    if reference:
+    if reference and reference.get("redis_benchmark"):
         (charts / "redis-benchmark.svg").write_text(reference_chart_svg(reference))
 
     env_rows = [list(pair) for pair in environment(results, reference)]
+    not_measured = "Not measured: " + str(
+        (reference or {}).get("error") or "no reference file (redis-benchmark runs only under `report bench`)"
+    )
+    measured = bool(reference and reference.get("redis_benchmark"))
     md = [
         "# Benchmark report",
         "",
@@ -498,7 +502,7 @@ def write_bench_report(results_path: Path, reference_path: Path | None, out_dir:
         md += [f"### {report.group}", "", _md_table(RATIO_HEADER, ratio_rows(report)), ""]
         md += [f"![{report.group}]({chart_files[report.group]})", ""]
     md += ["## Physical reference", ""]
-    if reference:
+    if measured and reference:
         md += [
             "`redis-benchmark` against the same server, right after the benchmarks "
             f"(`-n {reference.get('requests', '?')} -P 1`, with 1 and with 50 clients):",
@@ -513,7 +517,7 @@ def write_bench_report(results_path: Path, reference_path: Path | None, out_dir:
             "",
         ]
     else:
-        md += ["Not measured (redis-benchmark missing, or the server was not a loopback server).", ""]
+        md += [not_measured + ".", ""]
     if entries:
         md += ["![throughput](charts/throughput.svg)", ""]
     markdown = out_dir / "report.md"
@@ -534,7 +538,7 @@ def write_bench_report(results_path: Path, reference_path: Path | None, out_dir:
         page += [f"<h3>{html.escape(report.group)}</h3>", _html_table(RATIO_HEADER, ratio_rows(report))]
         page.append(f"<img src='{chart_files[report.group]}' alt='{html.escape(report.group)} ratios'>")
     page.append("<h2>Physical reference</h2>")
-    if reference:
+    if measured and reference:
         page += [
             f"<p><code>redis-benchmark</code> against the same server, right after the benchmarks "
             f"(<code>-n {reference.get('requests', '?')} -P 1</code>, with 1 and with 50 clients).</p>",
@@ -544,7 +548,7 @@ def write_bench_report(results_path: Path, reference_path: Path | None, out_dir:
             _html_table(FRACTION_HEADER, fraction_rows(entries, reference)),
         ]
     else:
-        page.append("<p>Not measured (redis-benchmark missing, or the server was not a loopback server).</p>")
+        page.append(f"<p>{html.escape(not_measured)}.</p>")
     if entries:
         page.append("<img src='charts/throughput.svg' alt='throughput'>")
     page.append("</main></body></html>")
