@@ -14,6 +14,10 @@ the delivered messages per second; each message carries its send time, so every 
 an end-to-end latency (p50/p99, under that full load, so queueing included).  Goal: the chat's
 throughput within 15 % of raw Pub/Sub, i.e. a median-time ratio <= 1.18.
 
+A second group isolates the publisher's cost per message, with nobody subscribed: raw ``PUBLISH``
+(the baseline), ``MULTI`` + ``XADD`` + ``PUBLISH`` + ``EXEC`` (history in the same round trip, but
+the payload cannot carry the entry id the server generates), and :meth:`Chat.send` (the script).
+
 Run: python -m pytest tests/benchmarks/bench_pubsub.py -o python_files='bench_*.py' --benchmark-only -s
 """
 
@@ -231,3 +235,44 @@ def test_fan_out(benchmark: Any, fan_out: Any, kind: str, subscribers: int) -> N
     _measure(benchmark, fan)
     assert len(fan.latencies) == (ROUNDS + 1) * subscribers * fan.per_round
 
+
+# ---------------------------------------------------------------------------------------------- the send path
+
+
+@pytest.mark.benchmark(group="pubsub send path: one message, no subscriber")
+def test_send_path_raw_publish(benchmark: Any, r: redis.Redis, ns: str) -> None:
+    _role(benchmark, "baseline", "")
+    payload = json.dumps(
+        {
+            "v": 1,
+            "type": "message",
+            "id": "1764170000000-0",
+            "prev": "1764169999999-0",
+            "room": ROOM,
+            "sender": "pub",
+            "time": 1764170000000,
+            "body": "hello",
+        }
+    )
+    assert benchmark(r.publish, f"{ns}:raw", payload) == 0
+
+
+@pytest.mark.benchmark(group="pubsub send path: one message, no subscriber")
+def test_send_path_multi_xadd_publish(benchmark: Any, r: redis.Redis, ns: str) -> None:
+    _role(benchmark, "reference", "")
+    stream = f"{{{ns}}}:history"
+
+    def multi() -> list[Any]:
+        pipe = r.pipeline(transaction=True)
+        pipe.xadd(stream, {"sender": "pub", "body": "hello"}, maxlen=10_000, approximate=False)
+        pipe.publish(f"{ns}:raw", '{"v": 1, "type": "message", "sender": "pub", "body": "hello"}')
+        return pipe.execute()
+
+    assert benchmark(multi)[1] == 0
+
+
+@pytest.mark.benchmark(group="pubsub send path: one message, no subscriber")
+def test_send_path_chat_send(benchmark: Any, r: redis.Redis, ns: str) -> None:
+    _role(benchmark, "subject", GOAL)
+    chat = Chat(r, namespace=ns, history_limit=10_000)
+    assert benchmark(chat.send, ROOM, "pub", "hello").receivers == 0
