@@ -372,8 +372,8 @@ def runs_table(site: Site) -> str:
     )
 
 
-def _by_key(run: Run) -> dict[tuple[str, int], list]:  # type: ignore[type-arg]
-    grouped: dict[tuple[str, int], list] = {}  # type: ignore[type-arg]
+def _by_key(run: Run) -> dict[tuple[str, int], list[Record]]:
+    grouped: dict[tuple[str, int], list[Record]] = {}
     for record in run.records:
         grouped.setdefault(record.key, []).append(record)
     return grouped
