@@ -33,6 +33,11 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       When the client sends "SET session alice EX 1.5"
       Then the reply is an error saying "value is not an integer or out of range"
 
+    Scenario: SET … EX refuses a TTL so large that the deadline would overflow
+      When the client sends "SET session alice EX 10000000000000000"
+      Then the reply is an error saying "invalid expire time in 'set' command"
+      And "EXISTS session" replies 0
+
     Scenario: An absolute expiry in the past is accepted and the key is gone at once
       When the client sends "SET session alice EXAT 1"
       Then the reply is "OK"
@@ -323,6 +328,51 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       And the client has sent "PING"
       When the client sends "EXEC"
       Then the reply is nil
+
+  Rule: Since Redis 7.4 single hash fields can expire, each with its own TTL
+
+    @since_7_4
+    Scenario: HEXPIREAT replies one code per field: 1 when it set the deadline, -2 when the field does not exist
+      Given the client has sent "HSET profile name alice"
+      When the client sends "HEXPIREAT profile 4102444800 FIELDS 2 name email"
+      Then the reply is [1, -2]
+      And "HEXPIRETIME profile FIELDS 2 name email" replies [4102444800, -2]
+
+    @since_7_4
+    Scenario: HEXPIRE with 0 deletes the field at once and replies 2
+      Given the client has sent "HSET profile name alice otp 123456"
+      When the client sends "HEXPIRE profile 0 FIELDS 1 otp"
+      Then the reply is [2]
+      And "HEXISTS profile otp" replies 0
+
+    @since_7_4
+    Scenario: HSET on a field with a TTL drops that field's TTL, like SET on a key
+      Given the client has sent:
+        """
+        HSET profile otp 123456
+        HEXPIRE profile 100 FIELDS 1 otp
+        """
+      When the client sends "HSET profile otp 654321"
+      Then "HTTL profile FIELDS 1 otp" replies [-1]
+
+    @since_7_4
+    Scenario: An expiring field leaves the other fields of the hash alone
+      Given the client has sent:
+        """
+        HSET profile name alice otp 123456
+        HPEXPIRE profile 100 FIELDS 1 otp
+        """
+      Then within 5 seconds "HGETALL profile" replies ["name", "alice"]
+      And "TTL profile" replies -1
+
+    @since_7_4
+    Scenario: When its last field expires, the hash itself is gone
+      Given the client has sent:
+        """
+        HSET profile otp 123456
+        HPEXPIRE profile 100 FIELDS 1 otp
+        """
+      Then within 5 seconds "EXISTS profile" replies 0
 
   Rule: SET … GET returns the old value, with the same TTL rules as SET
 
