@@ -514,3 +514,13 @@ def test_the_bench_report_says_why_the_reference_is_missing(tmp_path: Path) -> N
     markdown, _ = bench.write_bench_report(results, None, tmp_path / "no-reference")
     assert "Not measured: no reference file" in markdown.read_text()
     assert not (tmp_path / "no-reference" / "charts" / "redis-benchmark.svg").exists()
+
+
+def test_a_binary_that_cannot_tell_its_version_is_left_out_of_the_matrix(tmp_path: Path) -> None:
+    fake = tmp_path / "redis-server"
+    fake.write_text("#!/bin/sh\necho 'not redis'\n")
+    fake.chmod(0o755)
+    broken = tmp_path / "broken-server"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    assert matrix.discover_servers([str(fake), str(broken)], discover=False) == []

@@ -16,6 +16,7 @@ import html
 import importlib.util
 import os
 import shutil
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,10 +77,7 @@ def discover_servers(given: Sequence[str] = (), discover: bool = True) -> list[S
             continue
         try:
             version = ".".join(map(str, binary_version(binary)))
-        except (OSError, ServerStartError, ValueError) as exc:
-            say(f"skipping {binary}: {exc}")
-            continue
-        except Exception as exc:  # subprocess.CalledProcessError, TimeoutExpired
+        except (OSError, ServerStartError, ValueError, subprocess.SubprocessError) as exc:
             say(f"skipping {binary}: {exc}")
             continue
         found.setdefault(version, ServerChoice(source, binary, version))

@@ -248,10 +248,6 @@ def scenario_html(site: Site, doc: FeatureDoc, scenario: Scenario, root: str) ->
     return "".join(out)
 
 
-def tally_text(tally: Tally) -> str:
-    return tally.summary()
-
-
 # ---------------------------------------------------------------------------------------------- pages
 
 
@@ -303,7 +299,7 @@ def feature_page(site: Site, doc: FeatureDoc) -> str:
         f'<h1><span class="kwd">{esc(doc.keyword)}:</span> {esc(doc.name)}</h1>',
         tag_chips(doc.tags),
         f'<div class="narrative lead">{paragraphs(doc.description)}</div>',
-        f'<p class="summary">{status_pill(tally.status, tally_text(tally))}</p>',
+        f'<p class="summary">{status_pill(tally.status, Tally.summary(tally))}</p>',
     ]
     if toc:
         out.append(f'<nav class="toc"><h2>Rules</h2><ol>{toc}</ol></nav>')
@@ -332,7 +328,7 @@ def index_page(site: Site) -> str:
         "protocol it ran on. Each feature page reads as documentation of one part of Redis (or of one of "
         "this project's components built on it); the commands index lists the scenarios that use each "
         "command.</p></div>",
-        f'<p class="summary">{status_pill(overall.status, tally_text(overall))}</p>',
+        f'<p class="summary">{status_pill(overall.status, Tally.summary(overall))}</p>',
         runs_table(site),
         legend(),
     ]
@@ -343,14 +339,14 @@ def index_page(site: Site) -> str:
     for topic, docs in site.topics().items():
         tally = site.tally(docs)
         out.append(f'<section class="topic" id="topic-{esc(topic)}">')
-        out.append(f"<h3>{esc(topic)} {status_pill(tally.status, tally_text(tally))}</h3>")
+        out.append(f"<h3>{esc(topic)} {status_pill(tally.status, Tally.summary(tally))}</h3>")
         out.append('<table class="features"><thead><tr><th>Feature</th><th>What it shows</th><th>Results</th>')
         out.append("</tr></thead><tbody>")
         for doc in docs:
             feature_tally = site.tally([doc])
             out.append(
                 f'<tr><td><a href="{feature_url(doc)}">{esc(doc.name)}</a></td><td>{esc(doc.summary)}</td>'
-                f"<td>{status_pill(feature_tally.status, tally_text(feature_tally))}</td></tr>"
+                f"<td>{status_pill(feature_tally.status, Tally.summary(feature_tally))}</td></tr>"
             )
         out.append("</tbody></table></section>")
     return page(site, "Index", "\n".join(out), "")
@@ -364,7 +360,7 @@ def runs_table(site: Site) -> str:
         tally = Tally.of(combine(r.outcome for r in rows) for rows in _by_key(run).values())
         rows.append(
             f"<tr><td>{esc(run.server.version)}</td><td>RESP{run.server.protocol}</td>"
-            f"<td>{esc(run.server.backend)}</td><td>{esc(tally_text(tally))}</td></tr>"
+            f"<td>{esc(run.server.backend)}</td><td>{esc(Tally.summary(tally))}</td></tr>"
         )
     return (
         '<table class="runs"><thead><tr><th>Redis</th><th>Protocol</th><th>Backend</th><th>Behaviours</th>'
