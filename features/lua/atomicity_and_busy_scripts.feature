@@ -49,7 +49,6 @@ Feature: A script runs alone, and a long script blocks everybody
       Then the reply is "OK"
       And the background script of client "A" ends with an error saying "Script killed by user with SCRIPT KILL"
 
-    @own_server
     Scenario: SCRIPT KILL refuses a busy script that has already written
       Given a separate server with a busy-script threshold of 100 ms
       When a client of that server starts EVAL with keys "written" in the background:
@@ -61,7 +60,6 @@ Feature: A script runs alone, and a long script blocks everybody
       And another client of that server sends "SCRIPT KILL"
       Then the reply is an error saying "UNKILLABLE Sorry the script already executed write commands"
 
-    @own_server
     Scenario: SHUTDOWN NOSAVE is the way out of an unkillable script
       Given a separate server with a busy-script threshold of 100 ms
       When a client of that server starts EVAL with keys "written" in the background:

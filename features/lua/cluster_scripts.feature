@@ -26,21 +26,21 @@ Feature: Scripts in a Redis Cluster: one slot per script
 
     @cluster_only @since_7_0
     Scenario: A shebang script may not touch an undeclared key of another slot
-      Given keys "a" and "e" are in different slots of one cluster node
-      When the cluster node of "a" is sent EVAL with keys "a":
+      Given "other" names a key in another slot served by the node of "a"
+      When the cluster node of "a" is sent EVAL with keys "a" and arguments "other":
         """
         #!lua
         redis.call('GET', KEYS[1])
-        return redis.call('GET', 'e')
+        return redis.call('GET', ARGV[1])
         """
       Then the reply is an error saying "Script attempted to access keys that do not hash to the same slot"
 
     @cluster_only
     Scenario: A script without a shebang may still touch an undeclared key of another slot on the same node
-      Given keys "a" and "e" are in different slots of one cluster node
-      When the cluster node of "a" is sent EVAL with keys "a":
+      Given "other" names a key in another slot served by the node of "a"
+      When the cluster node of "a" is sent EVAL with keys "a" and arguments "other":
         """
         redis.call('GET', KEYS[1])
-        return redis.call('GET', 'e')
+        return redis.call('GET', ARGV[1])
         """
       Then the reply is nil

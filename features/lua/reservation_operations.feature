@@ -18,7 +18,6 @@ Feature: Running the reservation service: script cache, Functions, cluster and c
       Then the stock service answers "held"
       And the stock service reloaded its scripts 1 time
 
-    @own_server
     Scenario: After a server restart the data is back from the RDB file but the scripts must be reloaded
       Given the stock service runs on a separate server
       And SKU "A" has 5 units in stock
@@ -49,7 +48,7 @@ Feature: Running the reservation service: script cache, Functions, cluster and c
       Then the stock service answers "held"
       And the stock service reloaded its scripts 0 times
 
-    @since_7_0 @own_server
+    @since_7_0
     Scenario: The Function library comes back with the RDB file after a restart, without a reload
       Given the stock service runs as a Function library on a separate server
       And SKU "A" has 5 units in stock

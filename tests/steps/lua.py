@@ -282,9 +282,17 @@ def background_connection_closed(ctx: dict[str, Any]) -> None:
 
 
 @when(parsers.parse('the primary runs EVAL with keys "{keys}":'))
-def primary_eval(replica_set: Any, ns: str, ctx: dict[str, Any], keys: str, docstring: str) -> None:
+def primary_eval(
+    replica_set: Any, ns: str, ctx: dict[str, Any], request: pytest.FixtureRequest, keys: str, docstring: str
+) -> None:
     names = [f"{{{ns}}}:{k}" for k in _words(keys)]
     ctx["replicated_keys"] = names
+
+    def forget() -> None:
+        with replica_set.primary.client() as primary:
+            primary.delete(*names)
+
+    request.addfinalizer(forget)  # the replica set is shared by the whole run
     with replica_set.primary.client() as primary:
         ctx["primary_reply"] = primary.execute_command("EVAL", docstring, len(names), *names)
         ctx["script_sha"] = primary.execute_command("SCRIPT", "LOAD", docstring)
@@ -298,7 +306,6 @@ def replica_same_value(replica_set: Any, ns: str, name: str) -> None:
         value = primary.get(key)
         assert value is not None, f"{name} was not written on the primary"
         assert replica.get(key) == value, f"replica has {replica.get(key)!r}, primary {value!r}"
-        primary.delete(key)
 
 
 @then("the replica's script cache does not have the script")
@@ -310,28 +317,46 @@ def replica_lacks_script(replica_set: Any, ctx: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------------------------- cluster
 
 
-@when(parsers.re(r'the cluster node of "(?P<first>[^"]+)" is sent EVAL with keys "(?P<keys>[^"]*)":'))
+@when(
+    parsers.re(
+        r'the cluster node of "(?P<first>[^"]+)" is sent EVAL with keys "(?P<keys>[^"]*)"'
+        r'(?: and arguments "(?P<args>[^"]*)")?:'
+    )
+)
 def cluster_eval(
-    cluster_client: redis.RedisCluster, raw: RawCommands, first: str, keys: str, docstring: str
+    cluster_client: redis.RedisCluster,
+    raw: RawCommands,
+    ctx: dict[str, Any],
+    first: str,
+    keys: str,
+    args: str | None,
+    docstring: str,
 ) -> None:
     # Straight to the node: redis-py's cluster client would refuse cross-slot keys itself.
+    names = ctx.get("key_names", {})
+    arguments = " ".join(names.get(word, word) for word in _words(args))
     node = cluster_client.get_node_from_key(first)
     connection = cluster_client.get_redis_connection(node)
     try:
-        raw.last, raw.error = (
-            connection.execute_command(*_script_command("EVAL", docstring, keys, None)),
-            None,
-        )
+        reply = connection.execute_command(*_script_command("EVAL", docstring, keys, arguments))
+        raw.last, raw.error = reply, None
     except redis.ResponseError as exc:
         raw.last, raw.error = None, exc
 
 
-@given(parsers.parse('keys "{a}" and "{b}" are in different slots of one cluster node'))
-def different_slots_one_node(cluster_client: redis.RedisCluster, ctx: dict[str, Any], a: str, b: str) -> None:
-    slot_a = cluster_client.keyslot(a)
-    node = cluster_client.get_node_from_key(a)
-    assert cluster_client.keyslot(b) != slot_a
-    assert cluster_client.get_node_from_key(b).name == node.name, "pick two keys served by the same node"
+@given(parsers.parse('"{name}" names a key in another slot served by the node of "{key}"'))
+def key_in_another_slot(cluster_client: redis.RedisCluster, ctx: dict[str, Any], name: str, key: str) -> None:
+    """Find such a key rather than hard-coding one: slot ownership depends on the cluster."""
+    node, slot = cluster_client.get_node_from_key(key).name, cluster_client.keyslot(key)
+    for n in range(10_000):
+        candidate = f"other:{n}"
+        if (
+            cluster_client.keyslot(candidate) != slot
+            and cluster_client.get_node_from_key(candidate).name == node
+        ):
+            ctx.setdefault("key_names", {})[name] = candidate
+            return
+    raise AssertionError(f"no key found in another slot of the node serving {key!r}")
 
 
 @then(parsers.parse('"{a}" and "{b}" hash to the same slot'))
@@ -443,11 +468,10 @@ def deadline_passed(stock_service: Reservations, ctx: dict[str, Any], order: str
     client = stock_service.client
 
     def server_ms() -> int:
-        seconds, micros = (
-            client.time()
-            if not isinstance(client, redis.RedisCluster)
-            else client.time(target_nodes=client.get_node_from_key(stock_service.keys.stock))
-        )
+        if isinstance(client, redis.RedisCluster):  # the clock of the node that runs the scripts
+            seconds, micros = client.time(target_nodes=client.get_node_from_key(stock_service.keys.stock))
+        else:
+            seconds, micros = client.time()
         return seconds * 1000 + micros // 1000
 
     wait_until(lambda: server_ms() > deadline, DEADLINE, what=f"server time past the deadline of {order}")

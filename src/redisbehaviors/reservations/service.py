@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import redis
 
+from redisbehaviors.errors import InvalidInput
 from redisbehaviors.keyschema import validate_count
 from redisbehaviors.reservations.engine import Arg, Engine, FunctionEngine, ScriptEngine
 from redisbehaviors.reservations.errors import (
@@ -66,7 +67,7 @@ class Reservations:
         self.reclaim_on_reserve = validate_count(reclaim_on_reserve, "reclaim_on_reserve", maximum=10_000)
         self.retention_ms = validate_count(retention_ms, "retention_ms", minimum=1)
         if engine not in ("script", "function"):
-            raise ValueError(f"engine must be 'script' or 'function', got {engine!r}")
+            raise InvalidInput(f"engine must be 'script' or 'function', got {engine!r}")
         self.engine: Engine = ScriptEngine(client) if engine == "script" else FunctionEngine(client)
 
     @property
