@@ -141,6 +141,12 @@ def test_submit_many_is_one_round_trip_and_dedupes_by_job_id(media: MediaPipelin
     assert media.submit_many([]) == []
 
 
+def test_submit_many_validates_every_job_before_sending_any(media: MediaPipeline, r: redis.Redis) -> None:
+    with pytest.raises(InvalidInput, match="kind 'bad kind'"):
+        media.submit_many([("tag", {}, None), ("tag", {}, "j1"), ("bad kind", {}, None)])
+    assert r.xlen(media.keys.jobs) == 0 and not r.exists(media.keys.submitted("j1"))
+
+
 def test_minid_retention_trims_old_jobs_by_server_time_without_acked(r: redis.Redis, ns: str) -> None:
     media = MediaPipeline(r, namespace=ns, pipeline="p", maxlen=None, retention_ms=60_000, features=FALLBACK)
     for ms in range(1, 151):  # entries from 1970: far older than the retention

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,42 +262,55 @@ class MediaPipeline:
             mode, value = "none", 0
         return [mode, value, "1" if self.features.trim_acked else "0", self.idempotency_ttl_ms]
 
-    def _submit_call(
-        self, kind: str, payload: Mapping[str, Any] | None, job_id: str | None
-    ) -> tuple[list, list]:
+    def _queue_submit(
+        self, target: Any, kind: str, payload: Mapping[str, Any] | None, job_id: str | None
+    ) -> tuple[Any, Callable[[Any], Submitted]]:
+        """Send (or queue on a pipeline) one submit; returns the call's reply and its decoder.
+
+        A plain submit trimmed by MAXLEN is one ``XADD``; an idempotent one (a job id given) and
+        MINID retention (which needs the server clock) go through ``submit.lua``.
+        """
         validate_id(kind, "kind", max_length=64)
         body = _encode_payload(payload)
+        mode, value, acked, ttl = self._trim_args()
+        if job_id is None and mode != "minid":
+            new_id = uuid.uuid4().hex
+            args: list[Any] = ["XADD", self.keys.jobs]
+            if mode == "maxlen":
+                args += (["ACKED"] if acked == "1" else []) + ["MAXLEN", "~", value]
+            args += ["*", "job", new_id, "kind", kind, "payload", body]
+            return target.execute_command(*args), lambda reply: Submitted(reply, new_id, False)
         keys = [self.keys.jobs]
         if job_id is None:
             job_id = uuid.uuid4().hex
         else:
-            validate_id(job_id, "job id")
-            keys.append(self.keys.submitted(job_id))
-        mode, value, acked, ttl = self._trim_args()
-        return keys, [job_id, kind, body, mode, value, acked, ttl]
+            keys.append(self.keys.submitted(validate_id(job_id, "job id")))
+        chosen = job_id
+        reply = self._submit(keys=keys, args=[chosen, kind, body, mode, value, acked, ttl], client=target)
+        return reply, lambda reply: Submitted(reply[0], chosen, bool(reply[1]))
 
     def submit(
         self, kind: str, payload: Mapping[str, Any] | None = None, *, job_id: str | None = None
     ) -> Submitted:
         """Add a job; with ``job_id`` the submit is idempotent for ``idempotency_ttl_ms``."""
-        keys, args = self._submit_call(kind, payload, job_id)
-        entry_id, duplicate = self._submit(keys=keys, args=args)
-        return Submitted(entry_id, args[0], bool(duplicate))
+        reply, decode = self._queue_submit(self.client, kind, payload, job_id)
+        return decode(reply)
 
     def submit_many(
         self, jobs: Iterable[tuple[str, Mapping[str, Any] | None, str | None]]
     ) -> list[Submitted]:
-        """Submit ``(kind, payload, job_id-or-None)`` triples in one round trip (not a transaction)."""
-        calls = [self._submit_call(kind, payload, job_id) for kind, payload, job_id in jobs]
-        if len(calls) > MAX_BATCH:
-            raise InvalidInput(f"at most {MAX_BATCH} jobs per call, got {len(calls)}")
-        if not calls:
+        """Submit ``(kind, payload, job_id-or-None)`` triples in one round trip (not a transaction).
+
+        Every job is validated before anything is sent: one bad job and none is submitted.
+        """
+        jobs = list(jobs)
+        if len(jobs) > MAX_BATCH:
+            raise InvalidInput(f"at most {MAX_BATCH} jobs per call, got {len(jobs)}")
+        if not jobs:
             return []
         pipe = self.client.pipeline(transaction=False)
-        for keys, args in calls:
-            self._submit(keys=keys, args=args, client=pipe)
-        replies = pipe.execute()
-        return [Submitted(e, a[0], bool(d)) for (e, d), (_, a) in zip(replies, calls, strict=True)]
+        decoders = [self._queue_submit(pipe, kind, payload, job_id)[1] for kind, payload, job_id in jobs]
+        return [decode(reply) for decode, reply in zip(decoders, pipe.execute(), strict=True)]
 
     # ------------------------------------------------------------------------------------ reading
 

@@ -1,5 +1,6 @@
 -- Submit one job with XADD, trimming the stream; with an idempotency key a repeated submit
--- returns the entry of the first one instead of adding a second.
+-- returns the entry of the first one instead of adding a second.  (A plain submit trimmed by
+-- MAXLEN does not need a script: the pipeline sends that XADD itself.)
 -- KEYS[1] jobs stream   KEYS[2] (only for idempotent submits) the job's submitted-marker
 -- ARGV[1] job id   ARGV[2] kind   ARGV[3] payload (JSON text)
 -- ARGV[4] trimming: "maxlen" | "minid" | "none"   ARGV[5] MAXLEN count, or MINID retention in ms
