@@ -2,7 +2,8 @@ Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
   EVAL sends the whole script every time. SCRIPT LOAD stores it under the SHA-1 of its text and
   EVALSHA runs it by that name. The cache is not data: SCRIPT FLUSH, a restart or a failover
   empties it, and EVALSHA then answers NOSCRIPT, so a client must be ready to load the
-  script again.
+  script again. Inside MULTI or a pipeline that answer comes too late to retry in place, which is
+  why the reservation service loads its scripts before it first uses them.
 
   Rule: A script is named by the SHA-1 of its text
 
@@ -36,6 +37,18 @@ Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
     Scenario: EVAL caches the script it ran, so EVALSHA finds it afterwards
       When the client sends "EVAL 'return 2' 0"
       Then "EVALSHA 7f923f79fe76194c868d7e1d0820de36700eb649 0" replies 2
+
+    Scenario: An EVALSHA of an unknown script inside MULTI fails only at EXEC, and the rest still runs
+      Given the client has sent:
+        """
+        MULTI
+        SET a 1
+        EVALSHA ffffffffffffffffffffffffffffffffffffffff 0
+        SET b 2
+        """
+      When the client sends "EXEC"
+      Then the reply is ["OK", "error: No matching script. Please use EVAL.", "OK"]
+      And "MGET a b" replies ["1", "2"]
 
   Rule: The cache is volatile
 

@@ -80,3 +80,19 @@ Feature: Errors inside a script, and why a script validates before it writes
         return redis.call('MULTI')
         """
       Then the reply is an error saying "This Redis command is not allowed from script"
+
+    @before_7_2
+    Scenario: Before 7.2 a blocking command is refused inside a script
+      When the client runs EVAL with keys "queue":
+        """
+        return redis.call('BLPOP', KEYS[1], 0)
+        """
+      Then the reply is an error saying "This Redis command is not allowed from script"
+
+    @since_7_2
+    Scenario: Since 7.2 a blocking command in a script does not block and behaves like its non-blocking form
+      When the client runs EVAL with keys "queue":
+        """
+        return redis.call('BLPOP', KEYS[1], 0)
+        """
+      Then the reply is nil
