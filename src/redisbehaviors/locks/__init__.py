@@ -1,5 +1,6 @@
 """TTL & locks: a lease lock with fencing tokens, for "one editor of this profile at a time"."""
 
+from redisbehaviors.locks.aio import AsyncFencedLock, AsyncFencedResource, AsyncLease, AsyncRenewal
 from redisbehaviors.locks.errors import (
     LockError,
     LockNotHeld,
@@ -12,6 +13,10 @@ from redisbehaviors.locks.keys import LockKeys
 from redisbehaviors.locks.lock import FencedLock, Lease, Renewal
 
 __all__ = [
+    "AsyncFencedLock",
+    "AsyncFencedResource",
+    "AsyncLease",
+    "AsyncRenewal",
     "FencedLock",
     "FencedResource",
     "Lease",

@@ -1,0 +1,279 @@
+"""The asyncio twin of :mod:`redisbehaviors.locks.lock` and :mod:`redisbehaviors.locks.fenced`.
+
+Same keys, same scripts, same errors, same names with an ``Async`` prefix; every method that
+talks to Redis is a coroutine.  ``acquire`` can be awaited or used directly as an async context
+manager::
+
+    lock = AsyncFencedLock(client, "profile-42", namespace="app")
+    async with lock.acquire(timeout=5) as lease:
+        await profile.write(lease.fence, {"name": "Alice"})
+
+The renewal is an asyncio task instead of a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import secrets
+import time
+from collections.abc import Callable, Coroutine, Generator, Mapping
+from types import TracebackType
+from typing import Any
+
+import redis
+import redis.asyncio
+
+from redisbehaviors.errors import InvalidInput
+from redisbehaviors.keyschema import validate_count
+from redisbehaviors.locks.errors import LockNotHeld, LockTimeout, StaleFencingToken, UnknownFencingToken
+from redisbehaviors.locks.fenced import MAX_FENCE, FieldValue, _validate_fields
+from redisbehaviors.locks.keys import LockKeys
+from redisbehaviors.locks.lock import MIN_WAIT_S, WAKE_TTL_MS, _validate_timeout, _validate_ttl
+from redisbehaviors.scripts import load_script
+
+AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
+
+
+class AsyncFencedLock:
+    """See :class:`redisbehaviors.locks.FencedLock`; ``client`` is a ``redis.asyncio`` client."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        name: str,
+        *,
+        namespace: str = "lock",
+        ttl_ms: int = 30_000,
+        max_wait: float = 1.0,
+    ) -> None:
+        self.client = client
+        self.keys = LockKeys(namespace, name)
+        self.name = name
+        self.ttl_ms = _validate_ttl(ttl_ms)
+        self.max_wait = _validate_timeout(max_wait, "max_wait")
+        if self.max_wait < MIN_WAIT_S:
+            raise InvalidInput(f"max_wait must be at least {MIN_WAIT_S} seconds, got {max_wait!r}")
+        self._acquire = load_script(client, __package__, "acquire")  # type: ignore[arg-type]
+        self._release = load_script(client, __package__, "release")  # type: ignore[arg-type]
+        self._extend = load_script(client, __package__, "extend")  # type: ignore[arg-type]
+        self._try_keys = [self.keys.lock, self.keys.fence, self.keys.waiting]
+        self._release_keys = [self.keys.lock, self.keys.wake, self.keys.waiting]
+
+    def __repr__(self) -> str:
+        return f"AsyncFencedLock({self.keys.lock!r}, ttl_ms={self.ttl_ms})"
+
+    async def try_acquire(self, ttl_ms: int | None = None) -> AsyncLease | None:
+        """Take the lock if it is free, in one round trip; ``None`` when someone else holds it."""
+        lease, _ = await self._try(self._ttl(ttl_ms), 0)
+        return lease
+
+    def acquire(self, timeout: float = 10.0, ttl_ms: int | None = None) -> _Acquiring:
+        """Wait up to ``timeout`` seconds (in ``BLPOP``); await it, or use it as ``async with``.
+
+        Arguments are validated here, before anything is awaited.
+        """
+        return _Acquiring(self._wait_for(_validate_timeout(timeout, "timeout"), self._ttl(ttl_ms)))
+
+    async def _wait_for(self, wait_for: float, ttl: int) -> AsyncLease:
+        deadline = time.monotonic() + wait_for
+        waiting_ms = int(self.max_wait * 2000) + 1000
+        while True:
+            lease, holder_pttl = await self._try(ttl, waiting_ms if wait_for > 0 else 0)
+            if lease is not None:
+                return lease
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LockTimeout(f"lock {self.name!r} still taken after {wait_for} s")
+            until_expiry = holder_pttl / 1000 if holder_pttl > 0 else self.max_wait
+            wait = max(MIN_WAIT_S, min(remaining, until_expiry, self.max_wait))
+            await self.client.blpop([self.keys.wake], timeout=wait)
+
+    def _ttl(self, ttl_ms: int | None) -> int:
+        return self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
+
+    async def _try(self, ttl_ms: int, waiting_ms: int) -> tuple[AsyncLease | None, int]:
+        token = secrets.token_urlsafe(16)
+        taken, value = await self._acquire(keys=self._try_keys, args=[token, ttl_ms, waiting_ms])
+        if taken:
+            return AsyncLease(self, token, int(value), ttl_ms), 0
+        return None, int(value)
+
+    async def is_locked(self) -> bool:
+        return bool(await self.client.exists(self.keys.lock))
+
+    async def last_fence(self) -> int:
+        return int(await self.client.get(self.keys.fence) or 0)
+
+
+class _Acquiring(Coroutine[Any, Any, "AsyncLease"]):
+    """The coroutine of ``acquire``, which is also an async context manager that releases the lease.
+
+    So ``await lock.acquire()``, ``asyncio.create_task(lock.acquire())`` and
+    ``async with lock.acquire() as lease`` all work.
+    """
+
+    def __init__(self, waiting: Coroutine[Any, Any, AsyncLease]) -> None:
+        self._waiting = waiting
+        self._lease: AsyncLease | None = None
+
+    def send(self, value: Any) -> Any:
+        return self._waiting.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._waiting.throw(*args)
+
+    def close(self) -> None:
+        self._waiting.close()
+
+    def __await__(self) -> Generator[Any, None, AsyncLease]:
+        return self._waiting.__await__()
+
+    async def __aenter__(self) -> AsyncLease:
+        self._lease = await self._waiting
+        return self._lease
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._lease is not None:
+            await self._lease.__aexit__(exc_type, exc, tb)
+
+
+class AsyncLease:
+    """See :class:`redisbehaviors.locks.Lease`."""
+
+    def __init__(self, lock: AsyncFencedLock, token: str, fence: int, ttl_ms: int) -> None:
+        self.lock = lock
+        self.token = token
+        self.fence = fence
+        self.ttl_ms = ttl_ms
+        self._renewal: AsyncRenewal | None = None
+
+    def __repr__(self) -> str:
+        return f"AsyncLease({self.lock.name!r}, fence={self.fence})"
+
+    async def release(self) -> None:
+        await self._stop_renewal()
+        if not await self.lock._release(keys=self.lock._release_keys, args=[self.token, WAKE_TTL_MS]):
+            raise LockNotHeld(f"{self!r} had ended: nothing released")
+
+    async def extend(self, ttl_ms: int | None = None) -> None:
+        ttl = self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
+        if not await self.lock._extend(keys=[self.lock.keys.lock], args=[self.token, ttl]):
+            raise LockNotHeld(f"{self!r} had ended: not extended")
+
+    async def is_held(self) -> bool:
+        return await self.lock.client.get(self.lock.keys.lock) == self.token
+
+    def keep_alive(
+        self,
+        *,
+        every_ms: int | None = None,
+        max_renewals: int = 100,
+        on_lost: Callable[[AsyncLease], object] | None = None,
+    ) -> AsyncRenewal:
+        """Extend the lease from a task; ``on_lost`` may be a plain function or a coroutine function."""
+        if self._renewal is not None:
+            raise InvalidInput(f"{self!r} is already kept alive")
+        interval = max(1, self.ttl_ms // 3) if every_ms is None else every_ms
+        validate_count(interval, "every_ms", minimum=1, maximum=max(1, self.ttl_ms - 1))
+        validate_count(max_renewals, "max_renewals", minimum=1)
+        self._renewal = AsyncRenewal(self, interval / 1000, max_renewals, on_lost)
+        return self._renewal
+
+    async def _stop_renewal(self) -> None:
+        if self._renewal is not None:
+            await self._renewal.stop()
+
+    async def __aenter__(self) -> AsyncLease:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.release()
+        except LockNotHeld:
+            if exc_type is None:
+                raise
+
+
+class AsyncRenewal:
+    """The background extension of one lease, as an asyncio task (see :meth:`AsyncLease.keep_alive`)."""
+
+    def __init__(
+        self, lease: AsyncLease, interval: float, max_renewals: int, on_lost: Callable[[AsyncLease], object] | None
+    ) -> None:
+        self.lease = lease
+        self.interval = interval
+        self.max_renewals = max_renewals
+        self.on_lost = on_lost
+        self.renewals = 0
+        self.lost = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self._run(), name=f"renew-{lease.lock.name}-{lease.fence}")
+
+    async def stop(self) -> None:
+        """Stop renewing; waits for the task unless called from it."""
+        if self.task is not asyncio.current_task() and not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def _run(self) -> None:
+        last_success = time.monotonic()
+        while self.renewals < self.max_renewals:
+            await asyncio.sleep(self.interval)  # the renewal period itself, not a wait for a state
+            try:
+                await self.lease.extend()
+            except LockNotHeld:
+                await self._lose()
+                return
+            except redis.RedisError:
+                if time.monotonic() - last_success >= self.lease.ttl_ms / 1000:
+                    await self._lose()
+                    return
+                continue
+            self.renewals += 1
+            last_success = time.monotonic()
+
+    async def _lose(self) -> None:
+        self.lost.set()
+        if self.on_lost is not None:
+            outcome = self.on_lost(self.lease)
+            if inspect.isawaitable(outcome):
+                await outcome
+
+
+class AsyncFencedResource:
+    """See :class:`redisbehaviors.locks.FencedResource`."""
+
+    def __init__(self, client: AsyncClient, name: str, *, namespace: str = "lock", log_length: int = 0) -> None:
+        self.client = client
+        self.keys = LockKeys(namespace, name)
+        self.name = name
+        self.log_length = validate_count(log_length, "log_length", maximum=10**6)
+        self._write = load_script(client, __package__, "fenced_write")  # type: ignore[arg-type]
+
+    async def write(self, fence: int, fields: Mapping[str, FieldValue]) -> None:
+        validate_count(fence, "fencing token", minimum=1, maximum=MAX_FENCE)
+        flat = _validate_fields(fields)
+        keys = self.keys
+        status, value = await self._write(
+            keys=[keys.fence, keys.resource_fence, keys.resource, keys.resource_log],
+            args=[fence, self.log_length, *flat],
+        )
+        if status == 0:
+            raise StaleFencingToken(fence, int(value))
+        if status == -1:
+            raise UnknownFencingToken(f"fencing token {fence} was never issued (the last one is {value})")
+
+    async def read(self) -> dict[str, str]:
+        return dict(await self.client.hgetall(self.keys.resource))
+
+    async def highest_written(self) -> int:
+        return int(await self.client.get(self.keys.resource_fence) or 0)
+
+    async def accepted_log(self) -> list[int]:
+        return [int(t) for t in reversed(await self.client.lrange(self.keys.resource_log, 0, -1))]
