@@ -69,7 +69,9 @@ def test_a_waiter_is_woken_by_the_release(redis_target: RedisTarget, ns: str) ->
         holder = await lock.try_acquire()
         assert holder is not None
         waiter = asyncio.create_task(lock.acquire(timeout=30))
-        await asyncio.sleep(0.1)  # let the waiter block (the release must wake it, not its 30 s timeout)
+        async with asyncio.timeout(10):  # the waiter has tried and announced itself
+            while not await client.exists(lock.keys.waiting):
+                await asyncio.sleep(0.01)
         await holder.release()
         lease = await asyncio.wait_for(waiter, timeout=10)
         await lease.release()
@@ -96,8 +98,9 @@ def test_late_release_extend_and_write_are_refused(redis_target: RedisTarget, ns
         profile = AsyncFencedResource(client, "profile-42", namespace=ns, log_length=10)
         paused = await lock.try_acquire(ttl_ms=100)
         assert paused is not None
-        while await lock.is_locked():
-            await asyncio.sleep(0.02)  # the pause: until the lease has expired on the server
+        async with asyncio.timeout(10):  # the pause: until the lease has expired on the server
+            while await lock.is_locked():
+                await asyncio.sleep(0.02)
         current = await lock.try_acquire()
         assert current is not None and current.fence == 2
         with pytest.raises(LockNotHeld):
