@@ -63,9 +63,10 @@ def test_bad_timeouts_are_refused_before_any_try(r: redis.Redis, ns: str, timeou
     assert lock.last_fence() == 0
 
 
-def test_max_wait_below_the_minimum_is_refused(r: redis.Redis, ns: str) -> None:
+@pytest.mark.parametrize("max_wait", [0.001, 3601, float("nan"), -1])
+def test_max_wait_out_of_bounds_is_refused(r: redis.Redis, ns: str, max_wait: float) -> None:
     with pytest.raises(InvalidInput, match="max_wait"):
-        FencedLock(r, "p", namespace=ns, max_wait=0.001)
+        FencedLock(r, "p", namespace=ns, max_wait=max_wait)
 
 
 def test_keep_alive_interval_must_be_shorter_than_the_ttl(r: redis.Redis, ns: str) -> None:

@@ -30,7 +30,7 @@ from redisbehaviors.keyschema import validate_count
 from redisbehaviors.locks.errors import LockNotHeld, LockTimeout, StaleFencingToken, UnknownFencingToken
 from redisbehaviors.locks.fenced import MAX_FENCE, FieldValue, _validate_fields
 from redisbehaviors.locks.keys import LockKeys
-from redisbehaviors.locks.lock import MIN_WAIT_S, WAKE_TTL_MS, _validate_timeout, _validate_ttl
+from redisbehaviors.locks.lock import MIN_WAIT_S, WAKE_TTL_MS, _validate_max_wait, _validate_timeout, _validate_ttl
 from redisbehaviors.scripts import load_script
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
@@ -52,9 +52,7 @@ class AsyncFencedLock:
         self.keys = LockKeys(namespace, name)
         self.name = name
         self.ttl_ms = _validate_ttl(ttl_ms)
-        self.max_wait = _validate_timeout(max_wait, "max_wait")
-        if self.max_wait < MIN_WAIT_S:
-            raise InvalidInput(f"max_wait must be at least {MIN_WAIT_S} seconds, got {max_wait!r}")
+        self.max_wait = _validate_max_wait(max_wait)
         self._acquire = load_script(client, __package__, "acquire")  # type: ignore[arg-type]
         self._release = load_script(client, __package__, "release")  # type: ignore[arg-type]
         self._extend = load_script(client, __package__, "extend")  # type: ignore[arg-type]

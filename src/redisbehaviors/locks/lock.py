@@ -43,6 +43,8 @@ MAX_TTL_MS = 10**9
 WAKE_TTL_MS = 5_000
 #: The shortest BLPOP timeout a waiter sends (0 would mean "block forever").
 MIN_WAIT_S = 0.005
+#: The longest single BLPOP a waiter sends.
+MAX_WAIT_S = 3600.0
 
 
 def _validate_ttl(value: object) -> int:
@@ -53,6 +55,13 @@ def _validate_timeout(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise InvalidInput(f"{what} must be a finite number of seconds >= 0, got {value!r}")
     return float(value)
+
+
+def _validate_max_wait(value: object) -> float:
+    max_wait = _validate_timeout(value, "max_wait")
+    if not MIN_WAIT_S <= max_wait <= MAX_WAIT_S:
+        raise InvalidInput(f"max_wait must be from {MIN_WAIT_S} to {MAX_WAIT_S} seconds, got {value!r}")
+    return max_wait
 
 
 class FencedLock:
@@ -76,9 +85,7 @@ class FencedLock:
         self.keys = LockKeys(namespace, name)
         self.name = name
         self.ttl_ms = _validate_ttl(ttl_ms)
-        self.max_wait = _validate_timeout(max_wait, "max_wait")
-        if self.max_wait < MIN_WAIT_S:
-            raise InvalidInput(f"max_wait must be at least {MIN_WAIT_S} seconds, got {max_wait!r}")
+        self.max_wait = _validate_max_wait(max_wait)
         self._acquire = load_script(client, __package__, "acquire")
         self._release = load_script(client, __package__, "release")
         self._extend = load_script(client, __package__, "extend")
