@@ -171,3 +171,16 @@ def test_a_member_who_leaves_is_no_longer_shown_typing(chat: Chat) -> None:
         events = poll_until(bob, 1)
     left = events.index(PresenceChanged("lobby", "ana", False, "leave"))
     assert events[left + 1] == TypingChanged("lobby", "ana", False)
+
+
+def test_a_history_entry_the_chat_did_not_write_is_reported_and_the_catch_up_goes_on(
+    chat: Chat, r: redis.Redis
+) -> None:
+    first = chat.send("lobby", "ana", "one").message
+    r.xadd(chat.keys.history("lobby"), {"note": "written by someone else"})
+    chat.send("lobby", "ana", "two")
+    with chat.feed("lobby", since=first.id) as feed:
+        events = feed.open()
+    assert isinstance(events[0], UnreadablePayload)
+    assert "lacks the field" in events[0].error
+    assert bodies(events) == ["two"]

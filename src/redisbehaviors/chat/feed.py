@@ -212,7 +212,9 @@ class RoomFeed:
     # ------------------------------------------------------------------------------------ polling
 
     def poll(self, timeout: float = 1.0) -> list[Event]:
-        """Events that arrive within ``timeout`` seconds (returns as soon as there is at least one).
+        """Events that arrive within ``timeout`` seconds; returns as soon as anything arrives.
+
+        The list may be empty although something arrived (a duplicate already replayed, say).
 
         Never blocks much longer than ``timeout`` plus one connection attempt: while Redis is down
         it returns ``[]`` (or the :class:`Disconnected` event) and tries again on the next call.
@@ -313,7 +315,12 @@ class RoomFeed:
                     self._history, min=f"({self.last_id}", max=high, count=self.batch
                 )
                 for entry_id, fields in entries:
-                    message = message_from_entry(self.room, entry_id, fields)
+                    try:
+                        message = message_from_entry(self.room, entry_id, fields)
+                    except PayloadError as exc:  # an entry the chat did not write: report it, go on
+                        events.append(UnreadablePayload(self.room, f"{entry_id} {fields}", str(exc)))
+                        self.last_id = entry_id
+                        continue
                     if message.prev != self.last_id:
                         events.append(self._gap(message.prev))
                     events.append(message)
