@@ -11,6 +11,13 @@
 --   K[5] audit   stream  one entry per state change (only when the audit cap is above 0)
 --   K[6] restocks hash  <restock id> -> "<sku> <qty>" (idempotent restocks)
 
+-- Numbers go to redis.call() as strings written here: Lua numbers are doubles, and how Redis
+-- prints them changed across versions (7.2.0-7.2.4 wrote 1000000 as "1e+06", which HINCRBY
+-- refuses; see script_contract.feature).  Every count and time in these scripts is an integer.
+local function int(n)
+  return string.format('%d', n)
+end
+
 -- Server time in ms.  Since 7.0 scripts replicate their effects, so reading TIME before a write
 -- is allowed; since 7.2 TIME is frozen for the whole script.
 local function now_ms()
@@ -42,14 +49,14 @@ end
 local function close_hold(K, cap, order_id, hold, state, dest, now)
   for _, line in ipairs(hold.lines) do
     local sku, qty = line[1], tonumber(line[2])
-    redis.call('HINCRBY', K[1], sku .. ':reserved', -qty)
-    redis.call('HINCRBY', K[1], sku .. ':' .. dest, qty)
+    redis.call('HINCRBY', K[1], sku .. ':reserved', int(-qty))
+    redis.call('HINCRBY', K[1], sku .. ':' .. dest, int(qty))
   end
   hold.state = state
-  hold.closed = string.format('%d', now)
+  hold.closed = int(now)
   save_hold(K, order_id, hold)
   redis.call('ZREM', K[3], order_id)
-  redis.call('ZADD', K[4], now, order_id)
+  redis.call('ZADD', K[4], int(now), order_id)
   audit(K, cap, state, 'order', order_id)
 end
 
@@ -70,7 +77,7 @@ local function reclaim_due(K, cap, limit, now)
   if limit <= 0 then
     return expired
   end
-  local due = redis.call('ZRANGEBYSCORE', K[3], '-inf', now, 'LIMIT', 0, limit)
+  local due = redis.call('ZRANGEBYSCORE', K[3], '-inf', int(now), 'LIMIT', 0, int(limit))
   for _, order_id in ipairs(due) do
     local hold = load_hold(K, order_id)
     if hold == nil or hold.state ~= 'held' then

@@ -15,8 +15,8 @@ if hold.state ~= 'held' then
   return {hold.state}
 end
 local deadline = now + ttl
-hold.deadline = string.format('%d', deadline)
+hold.deadline = int(deadline)
 save_hold(KEYS, order_id, hold)
-redis.call('ZADD', KEYS[3], deadline, order_id)
+redis.call('ZADD', KEYS[3], hold.deadline, order_id)
 audit(KEYS, cap, 'extended', 'order', order_id)
 return {'extended', deadline}

@@ -77,13 +77,13 @@ end
 local updates = {}
 for i, line in ipairs(lines) do
   updates[#updates + 1] = line[1] .. ':available'
-  updates[#updates + 1] = tonumber(counters[3 * i - 1]) - line[2]
+  updates[#updates + 1] = int(tonumber(counters[3 * i - 1]) - line[2])
   updates[#updates + 1] = line[1] .. ':reserved'
-  updates[#updates + 1] = tonumber(counters[3 * i]) + line[2]
+  updates[#updates + 1] = int(tonumber(counters[3 * i]) + line[2])
 end
 redis.call('HSET', KEYS[1], unpack(updates))
 local deadline = now + ttl
-save_hold(KEYS, order_id, {state = 'held', deadline = string.format('%d', deadline), lines = lines})
-redis.call('ZADD', KEYS[3], deadline, order_id)
+save_hold(KEYS, order_id, {state = 'held', deadline = int(deadline), lines = lines})
+redis.call('ZADD', KEYS[3], int(deadline), order_id)
 audit(KEYS, cap, 'held', 'order', order_id)
 return {'held', deadline}

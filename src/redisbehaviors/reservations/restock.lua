@@ -4,7 +4,7 @@
 -- ARGV[1] audit cap (0: no audit)   ARGV[2] restock id   ARGV[3] sku   ARGV[4] units (> 0)
 -- Reply: {'added', available} or {'already_added', available}; {'conflict', "sku qty"} when the
 -- id was used for another SKU or quantity (nothing written).
-local cap, restock_id, sku, qty = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
+local cap, restock_id, sku = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local note = sku .. ' ' .. ARGV[4]
 local seen = redis.call('HGET', KEYS[6], restock_id)
 if seen then
@@ -16,7 +16,7 @@ end
 redis.call('HSET', KEYS[6], restock_id, note)
 redis.call('HSETNX', KEYS[1], sku .. ':reserved', 0)
 redis.call('HSETNX', KEYS[1], sku .. ':sold', 0)
-redis.call('HINCRBY', KEYS[1], sku .. ':total', qty)
-local available = redis.call('HINCRBY', KEYS[1], sku .. ':available', qty)
+redis.call('HINCRBY', KEYS[1], sku .. ':total', ARGV[4])
+local available = redis.call('HINCRBY', KEYS[1], sku .. ':available', ARGV[4])
 audit(KEYS, cap, 'restocked', 'sku', sku)
 return {'added', available}

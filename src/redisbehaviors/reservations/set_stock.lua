@@ -9,7 +9,7 @@ local available = tonumber(redis.call('HGET', KEYS[1], sku .. ':available') or '
 local delta = wanted - available
 redis.call('HSETNX', KEYS[1], sku .. ':reserved', 0)
 redis.call('HSETNX', KEYS[1], sku .. ':sold', 0)
-redis.call('HINCRBY', KEYS[1], sku .. ':available', delta)
-redis.call('HINCRBY', KEYS[1], sku .. ':total', delta)
+redis.call('HINCRBY', KEYS[1], sku .. ':available', int(delta))
+redis.call('HINCRBY', KEYS[1], sku .. ':total', int(delta))
 audit(KEYS, cap, 'stock-set', 'sku', sku)
 return redis.call('HMGET', KEYS[1], sku .. ':available', sku .. ':reserved', sku .. ':sold', sku .. ':total')

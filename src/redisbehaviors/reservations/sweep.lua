@@ -8,7 +8,7 @@
 local cap, limit, retention = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
 local expired = reclaim_due(KEYS, cap, limit, now)
-local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - retention, 'LIMIT', 0, limit)
+local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', int(now - retention), 'LIMIT', 0, int(limit))
 for _, order_id in ipairs(old) do
   redis.call('HDEL', KEYS[2], order_id)
   redis.call('ZREM', KEYS[4], order_id)
