@@ -478,7 +478,7 @@ def test_the_progress_counter_counts_result_characters_until_the_first_section_r
     counter.feed("..   [ 10%]\n..E\n")
     counter.feed("=========== FAILURES ===========\nFAILED tests/x.py::test_y\n")
     assert counter.counts == {".": 7, "F": 1, "s": 1, "E": 1}
-    assert counter.describe() == "10 tests done, 2 failed, 1 skipped"
+    assert counter.describe() == "10 tests done (10%), 2 failed, 1 skipped"
 
 
 def test_an_examples_row_whose_pytest_id_was_changed_is_found_by_its_position(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ SERVER_VARIABLES = ("REDIS_URL", "REDIS_SERVER_BIN", "REDIS_BACKEND", "REDIS_PRO
 
 
 PROGRESS_CHARS = ".FsExX"
+PERCENT = re.compile(r"\[\s*(\d+)%\]$")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ProgressCounter:
     counts: dict[str, int] = field(default_factory=dict)
     line: str = ""
     finished: bool = False
+    percent: int | None = None
 
     def feed(self, text: str) -> None:
         for char in text:
@@ -46,6 +48,8 @@ class ProgressCounter:
             if char in PROGRESS_CHARS and self._progress_so_far():
                 self.counts[char] = self.counts.get(char, 0) + 1
             self.line += char
+            if char == "]" and (match := PERCENT.search(self.line)):
+                self.percent = int(match.group(1))
 
     def _progress_so_far(self) -> bool:
         return all(c in PROGRESS_CHARS for c in self.line)
@@ -56,7 +60,8 @@ class ProgressCounter:
 
     def describe(self) -> str:
         failed = self.counts.get("F", 0) + self.counts.get("E", 0)
-        return f"{self.done} tests done, {failed} failed, {self.counts.get('s', 0)} skipped"
+        share = f" ({self.percent}%)" if self.percent is not None else ""
+        return f"{self.done} tests done{share}, {failed} failed, {self.counts.get('s', 0)} skipped"
 
 
 @dataclass
