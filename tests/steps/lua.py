@@ -423,9 +423,15 @@ def _attempt(ctx: dict[str, Any], call: Callable[[], Any]) -> None:
         ctx["result"], ctx["error"] = None, exc
 
 
-@step(parsers.re(r'order "(?P<order>[^"]+)" (?:reserves|has reserved) (?P<items>.+?) for (?P<ttl>\d+) ms'))
-def reserve(stock_service: Reservations, ctx: dict[str, Any], order: str, items: str, ttl: str) -> None:
+@step(
+    parsers.re(r'order "(?P<order>[^"]+)" (?P<verb>reserves|has reserved) (?P<items>.+?) for (?P<ttl>\d+) ms')
+)
+def reserve(
+    stock_service: Reservations, ctx: dict[str, Any], order: str, verb: str, items: str, ttl: str
+) -> None:
     _attempt(ctx, lambda: stock_service.reserve(order, _items(items), int(ttl)))
+    if verb == "has reserved":  # a precondition: it must have worked
+        _raise_unexpected(ctx)
     if ctx["error"] is None:
         ctx.setdefault("deadlines", {})[order] = ctx["result"].deadline_ms
 
@@ -447,10 +453,12 @@ def _partition_dump(service: Reservations) -> dict[str, Any]:
     return {key: client.dump(key) for key in service.keys.all}
 
 
-@step(parsers.re(r'order "(?P<order>[^"]+)" (?:is|has been) (?P<action>confirmed|cancelled|read)'))
-def close_order(stock_service: Reservations, ctx: dict[str, Any], order: str, action: str) -> None:
+@step(parsers.re(r'order "(?P<order>[^"]+)" (?P<verb>is|has been) (?P<action>confirmed|cancelled|read)'))
+def close_order(stock_service: Reservations, ctx: dict[str, Any], order: str, verb: str, action: str) -> None:
     call = {"confirmed": stock_service.confirm, "cancelled": stock_service.cancel, "read": stock_service.hold}
     _attempt(ctx, lambda: call[action](order))
+    if verb == "has been":
+        _raise_unexpected(ctx)
 
 
 @step(parsers.parse('order "{order}" is extended by {ttl:d} ms'))
