@@ -46,6 +46,7 @@ class Fleet:
     namespace: str
     options: list[str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    born: dict[str, float] = field(default_factory=dict)  # name -> monotonic start of its process
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
     next_name: int = 0
 
@@ -59,6 +60,7 @@ class Fleet:
         ]  # fmt: skip
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.processes[name] = process
+        self.born[name] = time.monotonic()
         self.started.append(process)
         return name
 
@@ -120,12 +122,16 @@ class Producer(threading.Thread):
             self.error = exc
 
 
-def _pending_of(client: redis.Redis, pipeline: MediaPipeline, consumer: str) -> int:
-    rows = client.xpending_range(pipeline.keys.jobs, pipeline.group, "-", "+", 1, consumername=consumer)
-    return len(rows)
+def _in_hand(client: redis.Redis, pipeline: MediaPipeline, consumer: str, since_s: float) -> int:
+    """Jobs the consumer's current process read itself: pending with it, delivered after it started."""
+    age_ms = int((time.monotonic() - since_s) * 1000)
+    rows = client.xpending_range(pipeline.keys.jobs, pipeline.group, "-", "+", 100, consumername=consumer)
+    return sum(1 for row in rows if row["time_since_delivered"] < age_ms)
 
 
-def _check_outcomes(client: redis.Redis, pipeline: MediaPipeline, jobs: list[str]) -> dict[str, int]:
+def _check_outcomes(
+    client: redis.Redis, pipeline: MediaPipeline, jobs: list[str], reasons: tuple[str, ...] = ("delivered ",)
+) -> dict[str, int]:
     """Every job applied exactly once or dead-lettered with a reason; returns the tallies."""
     applied = Counter(fields["job"] for _, fields in client.xrange(pipeline.keys.results))
     dead = {letter.job_id: letter for letter in pipeline.dead_letters(count=1000)}
@@ -138,7 +144,7 @@ def _check_outcomes(client: redis.Redis, pipeline: MediaPipeline, jobs: list[str
     assert all(letter.reason for letter in dead.values()), "a dead letter without a reason"
     # with a handler that never fails and nothing deleted, the only way to the dead letters is
     # being delivered more than max_deliveries times: its workers kept being killed
-    odd = [letter for letter in dead.values() if not letter.reason.startswith("delivered ")]
+    odd = [letter for letter in dead.values() if not letter.reason.startswith(reasons)]
     assert not odd, f"unexpected dead letters: {odd[:3]}"
     strangers = set(applied) - set(jobs)
     assert not strangers, f"results for jobs never submitted: {sorted(strangers)[:10]}"
@@ -164,16 +170,17 @@ def _crash_run(r: redis.Redis, ns: str, fleet_factory, kills_wanted: int, worker
     try:
         while kills < kills_wanted:
             assert time.monotonic() < deadline, f"only {kills} kills in {budget} s"
-            # kill a worker while it holds jobs in hand: wait (bounded) until one does
+            # kill a worker while it holds jobs it read itself: wait (bounded) until one does
             holding = wait_until(
-                lambda: [n for n in fleet.processes if _pending_of(r, pipeline, n)] or None,
+                lambda: [n for n in fleet.processes if _in_hand(r, pipeline, n, fleet.born[n])] or None,
                 20,
                 interval=0.01,
                 what="a worker holding jobs",
             )
             victim = rng.choice(holding)  # type: ignore[arg-type]
+            born = fleet.born[victim]
             fleet.kill(victim)
-            mid_batch += _pending_of(r, pipeline, victim) > 0
+            mid_batch += _in_hand(r, pipeline, victim, born) > 0
             kills += 1
             fleet.spawn(victim if rng.random() < 0.5 else None)
             time.sleep(rng.uniform(0.05, 0.3))  # pacing between kills (not a wait for a state)
@@ -245,7 +252,7 @@ def test_a_poison_job_is_dead_lettered_after_the_allowed_deliveries_while_others
     (letter,) = pipeline.dead_letters()
     assert (letter.job_id, letter.original_id, letter.deliveries) == ("poison-1", poison.entry_id, 3)
     assert letter.reason.startswith("JobFailed: cannot thumbnail 'broken.png'"), letter.reason
-    tallies = _check_outcomes(r, pipeline, [poison.job_id, *healthy, *late])
+    tallies = _check_outcomes(r, pipeline, [poison.job_id, *healthy, *late], reasons=("JobFailed",))
     assert tallies == {"applied": 80, "dead": 1}
     # no head-of-line blocking: healthy jobs finished while the poison job was still being retried
     first_result = r.xrange(pipeline.keys.results, count=1)[0][0]
