@@ -366,3 +366,8 @@ def test_the_pipeline_runs_on_a_cluster_because_its_keys_share_one_slot(
     assert media.replay(letter.dead_id)
     health = Monitor(media).check()
     assert (health.pending, health.lag, health.dead_letters) == (0, 1, 0)
+    (replayed,) = media.read_new("c1")
+    cluster_client.xdel(media.keys.jobs, replayed.entry_id)
+    reclaimed = media.reclaim("c2", min_idle_ms=0)
+    assert (reclaimed.jobs, reclaimed.deleted) == ([], [replayed.entry_id])
+    assert [d.original_id for d in media.dead_letters()] == [replayed.entry_id]
