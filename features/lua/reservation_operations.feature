@@ -79,6 +79,16 @@ Feature: Running the reservation service: script cache, Functions, cluster and c
       Then the sweeper expired 1 hold
       And SKU "A" has 5 available, 0 reserved and 0 sold
 
+    @cluster_only @since_7_0
+    Scenario: The Function library serves a multi-SKU order in a cluster, its keys declared in one slot
+      Given the stock service runs on the cluster as a Function library
+      And SKU "A" has 5 units in stock
+      And SKU "B" has 2 units in stock
+      And order "o1" has reserved 1 x "A", 2 x "B" for 60000 ms
+      When order "o1" is confirmed
+      Then the stock service answers "confirmed"
+      And SKU "B" has 0 available, 0 reserved and 2 sold
+
   Rule: The script never retries; the optimistic version does
 
     Scenario: An optimistic reserve whose stock changes between WATCH and EXEC aborts and retries

@@ -394,9 +394,13 @@ def service_as_function(r: redis.Redis, ns: str, ctx: dict[str, Any]) -> None:
     ctx["service"] = Reservations(r, namespace=ns, engine="function")
 
 
-@given("the stock service runs on the cluster")
-def service_on_cluster(cluster_client: redis.RedisCluster, ns: str, ctx: dict[str, Any]) -> None:
-    ctx["service"] = Reservations(cluster_client, namespace=ns)
+@given(parsers.re(r"the stock service runs on the cluster(?P<function> as a Function library)?"))
+def service_on_cluster(
+    cluster_client: redis.RedisCluster, ns: str, ctx: dict[str, Any], function: str | None
+) -> None:
+    # FUNCTION LOAD goes to every primary; FCALL, like EVALSHA, goes to the node of its keys' slot.
+    engine = "function" if function else "script"
+    ctx["service"] = Reservations(cluster_client, namespace=ns, engine=engine)
 
 
 @given(
