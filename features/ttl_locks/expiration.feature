@@ -376,7 +376,7 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
 
   Rule: SET … GET returns the old value, with the same TTL rules as SET
 
-    Scenario: SET … GET replaces the value and drops the TTL unless KEEPTTL is given
+    Scenario: SET … GET returns the old value and drops the TTL, like a plain SET
       Given the client has sent "SET token old EX 100"
       When the client sends "SET token new GET"
       Then the reply is "old"

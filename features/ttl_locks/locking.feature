@@ -95,6 +95,8 @@ Feature: A lock from one key: SET … NX PX, and why its value must be unique
       Then the reply is "OK"
       And "PTTL lock" replies a number from 1 to 30000
 
+  Rule: Since Redis 7.0, SET … NX GET tries the lock and reads its holder in one command
+
     @since_7_0
     Scenario: SET … NX GET returns the holder's value and does not take the lock
       Given the client has sent "SET lock tok1 NX PX 30000"

@@ -89,8 +89,8 @@ class Editors:
             self.people[who] = Editor(self.factory())
         return self.people[who]
 
-    def lock(self, who: str, name: str, ttl_ms: int = DEFAULT_TTL_MS) -> FencedLock:
-        return FencedLock(self[who].client, name, namespace=self.ns, ttl_ms=ttl_ms)
+    def lock(self, who: str, name: str, ttl_ms: int = DEFAULT_TTL_MS, max_wait: float = 1.0) -> FencedLock:
+        return FencedLock(self[who].client, name, namespace=self.ns, ttl_ms=ttl_ms, max_wait=max_wait)
 
     def resource(self, who: str, name: str) -> FencedResource:
         return FencedResource(self[who].client, name, namespace=self.ns)
@@ -135,7 +135,8 @@ def editor_tries(editors: Editors, who: str, name: str) -> None:
 def editor_waits(editors: Editors, who: str, seconds: float, name: str) -> None:
     editor = editors[who]
     try:
-        editor.lease = editors.lock(who, name).acquire(timeout=seconds)
+        # max_wait = the whole wait: only a release (or the holder's TTL) can end a BLPOP early.
+        editor.lease = editors.lock(who, name, max_wait=max(seconds, 0.01)).acquire(timeout=seconds)
     except LockTimeout as exc:
         editor.error = exc
 

@@ -224,6 +224,7 @@ def test_each_release_wakes_one_of_several_waiters(r: redis.Redis, ns: str, clie
     threads = [threading.Thread(target=wait_and_pass_on) for _ in range(3)]
     for thread in threads:
         thread.start()
+    wait_until(lambda: r.info("clients")["blocked_clients"] >= 3, timeout=10, what="three waiters in BLPOP")
     holder.release()
     # The holder's TTL is 60 s and max_wait 30 s: only the releases can have woken the waiters.
     assert done.wait(timeout=20), got
