@@ -16,8 +16,8 @@ from typing import ClassVar
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count, validate_id, validate_namespace
-from redisbehaviors.ratelimit.keys import RateLimitKeys, subject_id
+from redisbehaviors.keyschema import validate_count, validate_namespace
+from redisbehaviors.ratelimit.keys import RateLimitKeys
 from redisbehaviors.ratelimit.limit import Decision, Limit
 from redisbehaviors.scripts import load_script
 
@@ -64,6 +64,7 @@ class RateLimiter:
         self._denials: OrderedDict[tuple[str, str], _Denial] = OrderedDict()
         self._script = load_script(client, __package__, self.algorithm)
         self._limit_args = [value for limit in self.limits for value in (limit.amount, limit.window_ms)]
+        self._smallest = min(limit.amount for limit in self.limits)
 
     def _validate_limits(self, limits: Limit | Iterable[Limit]) -> tuple[Limit, ...]:
         checked = (limits,) if isinstance(limits, Limit) else tuple(limits)
@@ -82,38 +83,35 @@ class RateLimiter:
         if limit.amount > self.max_amount:
             raise InvalidInput(f"{self.algorithm} allows at most {self.max_amount} per window, got {limit}")
 
-    def _validate_request(self, who: str, route: str, cost: int) -> None:
-        subject_id(who)
-        validate_id(route, "route name", max_length=64)
-        smallest = min(limit.amount for limit in self.limits)
+    def _validate_request(self, who: str, route: str, cost: int) -> str:
+        """The subject's hash tag, once the request is known to be valid."""
+        subject = self.keys.subject(who, route)
         validate_count(cost, "cost", minimum=1)
-        if cost > smallest:
-            raise InvalidInput(f"cost {cost} can never pass: the smallest limit allows {smallest} per window")
+        if cost > self._smallest:
+            raise InvalidInput(f"cost {cost} can never pass: the smallest limit allows {self._smallest} per window")
+        return subject
 
     def hit(self, who: str, route: str = "any", cost: int = 1) -> Decision:
         """Decide one request of ``cost`` units by ``who`` (an IP address or an id) on ``route``.
 
         Allowed: every limit is charged ``cost``.  Refused: nothing is charged.
         """
-        self._validate_request(who, route, cost)
+        subject = self._validate_request(who, route, cost)
         cached = self._cached_denial(who, route, cost)
         if cached is not None:
             return cached
-        decision = self._decide("hit", who, route, cost)
+        decision = self._decide("hit", subject, cost)
         if not decision.allowed and self.deny_cache_size:
             self._remember_denial(who, route, cost, decision)
         return decision
 
     def peek(self, who: str, route: str = "any", cost: int = 1) -> Decision:
         """Would a request of ``cost`` pass now?  Charges nothing and writes nothing."""
-        self._validate_request(who, route, cost)
-        return self._decide("peek", who, route, cost)
+        return self._decide("peek", self._validate_request(who, route, cost), cost)
 
-    def _decide(self, mode: str, who: str, route: str, cost: int) -> Decision:
-        keys = [self.keys.limit(self.algorithm, who, route, x.amount, x.window_ms) for x in self.limits]
-        allowed, remaining, reset_ms, retry_ms, binding = self._script(
-            keys=keys, args=[mode, cost, *self._limit_args]
-        )
+    def _decide(self, mode: str, subject: str, cost: int) -> Decision:
+        keys = [self.keys.limit_of(subject, self.algorithm, x.amount, x.window_ms) for x in self.limits]
+        allowed, remaining, reset_ms, retry_ms, binding = self._script(keys=keys, args=[mode, cost, *self._limit_args])
         return Decision(
             allowed=bool(allowed),
             remaining=int(remaining),
@@ -197,6 +195,4 @@ class TokenBucketLimiter(RateLimiter):
     def _check_limit(self, limit: Limit) -> None:
         super()._check_limit(limit)
         if limit.amount * limit.window_ms * 1000 > 2**53:
-            raise InvalidInput(
-                f"token bucket needs amount × window in µs <= 2^53 for exact arithmetic, got {limit}"
-            )
+            raise InvalidInput(f"token bucket needs amount × window in µs <= 2^53 for exact arithmetic, got {limit}")
