@@ -6,7 +6,8 @@ Every round starts a fresh pipeline, one producer thread submitting JOBS jobs (p
 round trip) and WORKERS worker threads with a no-op handler, and ends when every job has been
 acknowledged.  The figure is the time of the whole round; ``extra_info["jobs_per_s"]`` has the rate.
 
-* batch 1 vs batch 100 (goal: batching at least 10x faster);
+* batch 1 vs batch 100 (goal: batching at least 10x faster), end to end and, with the jobs
+  submitted before the clock starts, for the workers alone;
 * the pipeline (apply-and-ack script with its idempotency marker) vs the same XADD + XREADGROUP +
   XACK calls made raw (goal: within 20%);
 * 10,000 jobs left pending by a killed consumer: worker threads reclaim them (XAUTOCLAIM, following
@@ -76,17 +77,20 @@ def _run_pipeline(media: MediaPipeline, jobs: int, batch: int, produce: bool = T
         thread.join(10)
 
 
-def _bench_pipeline(benchmark: Any, redis_target: RedisTarget, batch: int) -> None:
+def _bench_pipeline(benchmark: Any, redis_target: RedisTarget, batch: int, prefilled: bool = False) -> None:
     client = redis_target.client()
     made: list[MediaPipeline] = []
 
     def setup() -> tuple[tuple[MediaPipeline], dict[str, Any]]:
         made.append(_pipeline(client, maxlen=100_000))
+        if prefilled:
+            _produce(made[-1], JOBS)
         return (made[-1],), {}
 
-    benchmark.pedantic(
-        lambda media: _run_pipeline(media, JOBS, batch), setup=setup, rounds=ROUNDS, iterations=1
-    )
+    def run(media: MediaPipeline) -> None:
+        _run_pipeline(media, JOBS, batch, produce=not prefilled)
+
+    benchmark.pedantic(run, setup=setup, rounds=ROUNDS, iterations=1)
     _rate(benchmark, JOBS)
     for media in made:
         _cleanup(client, media)
@@ -106,6 +110,28 @@ def test_pipeline_batch_1(benchmark: Any, redis_target: RedisTarget) -> None:
 def test_pipeline_batch_100(benchmark: Any, redis_target: RedisTarget) -> None:
     _role(benchmark, "subject", "ratio <= 0.10")
     _bench_pipeline(benchmark, redis_target, batch=100)
+
+
+# The end-to-end rounds above are bound by the single producer once workers read in batches: a
+# worker's XREADGROUP returns whatever arrived since its last read, so batches stay small.  These
+# rounds take the producer out (the jobs are submitted before the clock starts) to show what
+# batching does for the workers themselves.
+
+
+@pytest.mark.benchmark(
+    group=f"streams: {JOBS} pre-submitted jobs drained by {WORKERS} workers, by batch size"
+)
+def test_drain_batch_1(benchmark: Any, redis_target: RedisTarget) -> None:
+    _role(benchmark, "baseline", "")
+    _bench_pipeline(benchmark, redis_target, batch=1, prefilled=True)
+
+
+@pytest.mark.benchmark(
+    group=f"streams: {JOBS} pre-submitted jobs drained by {WORKERS} workers, by batch size"
+)
+def test_drain_batch_100(benchmark: Any, redis_target: RedisTarget) -> None:
+    _role(benchmark, "subject", "ratio <= 0.10")
+    _bench_pipeline(benchmark, redis_target, batch=100, prefilled=True)
 
 
 # ---------------------------------------------------------------------------------- vs raw commands
