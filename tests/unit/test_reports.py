@@ -419,6 +419,9 @@ def test_the_matrix_lists_failures_with_nodeids_and_version_dependent_behaviours
     assert "## Behaviours that fail somewhere (1)" in md
     assert "  - `tests/spec/test_demo.py::test_refuses[0x10]`" in md
     assert "## Behaviours whose outcome depends on the server version (2)" in md
+    assert "### Not explained by a version tag: they fail on some versions (1)" in md
+    assert "- demo/counters.feature:25 INCR refuses non-integers — 7.0.15: passed, 8.2.3: failed (no tags)" in md
+    assert "### Explained by their @since / @before tags (1)" in md
     assert "- demo/counters.feature:21 A newer behaviour — 7.0.15: too-old, 8.2.3: passed (@since_7_2)" in md
     assert "| A newer behaviour <sub>demo/counters.feature:21</sub> | needs >= 7.2 | ✓ |" in md
     html_text = page.read_text()

@@ -206,12 +206,19 @@ def write_matrix(
     else:
         md.append("None.")
     md += ["", f"## Behaviours whose outcome depends on the server version ({len(by_version)})", ""]
-    for b in by_version:
-        versions = ", ".join(f"{v}: {o}" for v, o in per_version(b, runs).items())
-        tags = " ".join(f"@{t}" for t in b.tags) or "no tags"
-        md.append(f"- {b.feature_file}:{b.line} {_md_escape(b.scenario)} — {versions} ({tags})")
-    if not by_version:
-        md.append("None.")
+    untagged = [b for b in by_version if Outcome.FAILED in per_version(b, runs).values()]
+    tagged = [b for b in by_version if b not in untagged]
+    sections = (
+        ("Not explained by a version tag: they fail on some versions", untagged),
+        ("Explained by their @since / @before tags", tagged),
+    )
+    for title, members in sections:
+        md += [f"### {title} ({len(members)})", ""]
+        for b in members:
+            versions = ", ".join(f"{v}: {o}" for v, o in per_version(b, runs).items())
+            tags = " ".join(f"@{t}" for t in b.tags) or "no tags"
+            md.append(f"- {b.feature_file}:{b.line} {_md_escape(b.scenario)} — {versions} ({tags})")
+        md += ["None." if not members else "", ""]
     md += ["", f"## Behaviours whose outcome depends on the protocol ({len(by_protocol)})", ""]
     md += [f"- {b.feature_file}:{b.line} {_md_escape(b.scenario)}" for b in by_protocol] or ["None."]
     md += ["", "## The matrix", ""]
