@@ -122,11 +122,21 @@ class Producer(threading.Thread):
             self.error = exc
 
 
-def _in_hand(client: redis.Redis, pipeline: MediaPipeline, consumer: str, since_s: float) -> int:
-    """Jobs the consumer's current process read itself: pending with it, delivered after it started."""
+def _in_hand(
+    client: redis.Redis, pipeline: MediaPipeline, consumer: str, since_s: float, fresh: bool = False
+) -> int:
+    """Jobs the consumer's current process read itself: pending with it, delivered after it started.
+
+    ``fresh``: only jobs on their first delivery, so that kills spread over new batches instead of
+    hitting the same redelivered batch again and again.
+    """
     age_ms = int((time.monotonic() - since_s) * 1000)
     rows = client.xpending_range(pipeline.keys.jobs, pipeline.group, "-", "+", 100, consumername=consumer)
-    return sum(1 for row in rows if row["time_since_delivered"] < age_ms)
+    return sum(
+        1
+        for row in rows
+        if row["time_since_delivered"] < age_ms and (row["times_delivered"] == 1 or not fresh)
+    )
 
 
 def _check_outcomes(
@@ -160,7 +170,7 @@ def _crash_run(r: redis.Redis, ns: str, fleet_factory, kills_wanted: int, worker
     )  # fmt: skip
     for _ in range(workers):
         fleet.spawn()
-    producer = Producer(pipeline, interval_s=0.05, work_ms=4)
+    producer = Producer(pipeline, interval_s=0.02, work_ms=4)  # about 250 jobs/s: workers stay busy
     producer.start()
     rng = random.Random(5)
     kills = mid_batch = 0
@@ -172,7 +182,10 @@ def _crash_run(r: redis.Redis, ns: str, fleet_factory, kills_wanted: int, worker
             assert time.monotonic() < deadline, f"only {kills} kills in {budget} s"
             # kill a worker while it holds jobs it read itself: wait (bounded) until one does
             holding = wait_until(
-                lambda: [n for n in fleet.processes if _in_hand(r, pipeline, n, fleet.born[n])] or None,
+                lambda: (
+                    [n for n in fleet.processes if _in_hand(r, pipeline, n, fleet.born[n], fresh=True)]
+                    or None
+                ),
                 20,
                 interval=0.01,
                 what="a worker holding jobs",
