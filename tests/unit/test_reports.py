@@ -296,6 +296,7 @@ def test_the_site_has_a_page_per_feature_an_index_a_command_index_and_a_search_i
     assert "<td>7.0.15</td><td>RESP3</td><td>binary</td><td>1 failed, 3 passed, 1 need a newer server</td>" in home
     commands = (site / "commands.html").read_text()
     assert '<section class="command" id="cmd-INCR">' in commands
+    assert '<a href="https://redis.io/docs/latest/commands/object-encoding/">reference</a>' in commands
     search = (site / "assets" / "search-index.js").read_text()
     entries = json.loads(search.removeprefix("window.SEARCH_INDEX = ").rstrip().rstrip(";"))
     assert {"k": "command", "t": "EXEC", "s": "1 scenario", "u": "commands.html#cmd-EXEC", "c": "EXEC"} in entries

@@ -72,6 +72,11 @@ def command_anchor(command: str) -> str:
     return "cmd-" + command.replace(" ", "-")
 
 
+def command_reference(command: str) -> str:
+    """The command's page in the Redis documentation (a plain link; nothing is loaded from it)."""
+    return f"https://redis.io/docs/latest/commands/{command.lower().replace(' ', '-')}/"
+
+
 def feature_url(doc: FeatureDoc) -> str:
     return f"features/{doc.topic}/{doc.stem}.html"
 
@@ -400,7 +405,8 @@ def commands_page(site: Site) -> str:
             current = command[0]
             out.append(f'<h2 id="letter-{current}">{current}</h2>')
         out.append(f'<section class="command" id="{command_anchor(command)}"><h3><code>{esc(command)}</code>')
-        out.append(f' <span class="count">{len(uses)} scenario{"s" if len(uses) != 1 else ""}</span></h3><ul>')
+        out.append(f' <span class="count">{len(uses)} scenario{"s" if len(uses) != 1 else ""} · ')
+        out.append(f'<a href="{command_reference(command)}">reference</a></span></h3><ul>')
         for doc, scenario in uses:
             outcome = site.outcome(doc, scenario)
             out.append(
