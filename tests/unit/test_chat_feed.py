@@ -184,3 +184,16 @@ def test_a_history_entry_the_chat_did_not_write_is_reported_and_the_catch_up_goe
     assert isinstance(events[0], UnreadablePayload)
     assert "lacks the field" in events[0].error
     assert bodies(events) == ["two"]
+
+
+def test_the_chat_works_unchanged_on_a_real_cluster(cluster_client: redis.RedisCluster, ns: str) -> None:
+    chat = Chat(cluster_client, namespace=ns)
+    keys = chat.keys
+    assert len({cluster_client.keyslot(k) for k in (keys.history("lobby"), keys.presence("lobby"))}) == 1
+    with chat.feed("lobby", me="bob") as feed:
+        feed.open()
+        delivery = chat.send("lobby", "ana", "hello cluster")
+        events = poll_until(feed, 1)
+    assert delivery.receivers == 1
+    assert bodies(events) == ["hello cluster"]
+    assert chat.heartbeat("lobby", "ana") == ["ana"]
