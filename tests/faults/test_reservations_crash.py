@@ -81,9 +81,18 @@ def crash_cycles(spawn_server: Callable[..., RedisServer], cycles: int, workers:
         server.restart()
         problems = snapshot_violations(admin, service, added)
         assert problems == [], f"after crash {cycle + 1}: {problems[:5]}"
+    log = server.log_path.read_text(errors="replace")
+    reverted = log.count("Revert incomplete MULTI/EXEC transaction")
+    truncated = log.count("aof-load-truncated")
     reloads_before = service.script_reloads
     service.sweep()  # the first script after a restart meets an empty script cache
-    result = {"cycles": cycles, "calls": counts["calls"], "reloads": service.script_reloads - reloads_before}
+    result = {
+        "cycles": cycles,
+        "calls": counts["calls"],
+        "reloads": service.script_reloads - reloads_before,
+        "aof tails reverted": reverted,
+        "aof tails truncated": truncated,
+    }
     admin.close()
     print(f"crash: {result}")
     return result
