@@ -271,7 +271,7 @@ def test_the_deny_cache_is_bounded(r: redis.Redis, ns: str) -> None:
     for who in ("a1", "a2", "a3"):
         limiter.hit(who)
         limiter.hit(who)
-    assert list(limiter._denials) == [("a2", "any"), ("a3", "any")]
+    assert list(limiter._denials) == ["id.a2+any", "id.a3+any"]
 
 
 # ------------------------------------------------------------------------------------------------ cluster
@@ -283,3 +283,10 @@ def test_the_limiters_work_unchanged_on_a_real_cluster(cluster_client: redis.Red
         answers = [limiter.hit(who, "login").allowed for who in ("1.2.3.4", "1.2.3.4", "1.2.3.4", "::1")]
         assert answers == [True, True, False, True]
         assert limiter.peek("1.2.3.4", "login").remaining == 0
+
+
+def test_the_deny_cache_knows_one_client_by_any_spelling_of_its_address(r: redis.Redis, ns: str) -> None:
+    limiter = FixedWindowLimiter(r, Limit(1, 60_000), namespace=ns, deny_cache_size=10, clock=FakeClock())
+    limiter.hit("::1")
+    assert not limiter.hit("0:0::1").allowed
+    assert list(limiter._denials) == ["ip6...1+any"]

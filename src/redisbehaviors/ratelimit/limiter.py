@@ -7,6 +7,7 @@ at once: the request is charged against all of them or, when one refuses, agains
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -61,7 +62,8 @@ class RateLimiter:
         self.limits = self._validate_limits(limits)
         self.deny_cache_size = validate_count(deny_cache_size, "deny_cache_size", maximum=1_000_000)
         self._clock = clock
-        self._denials: OrderedDict[tuple[str, str], _Denial] = OrderedDict()
+        self._denials: OrderedDict[str, _Denial] = OrderedDict()  # subject -> its last refusal
+        self._denials_lock = threading.Lock()  # one limiter may serve many threads
         self._script = load_script(client, __package__, self.algorithm)
         self._limit_args = [value for limit in self.limits for value in (limit.amount, limit.window_ms)]
         self._smallest = min(limit.amount for limit in self.limits)
@@ -97,12 +99,12 @@ class RateLimiter:
         Allowed: every limit is charged ``cost``.  Refused: nothing is charged.
         """
         subject = self._validate_request(who, route, cost)
-        cached = self._cached_denial(who, route, cost)
+        cached = self._cached_denial(subject, cost)
         if cached is not None:
             return cached
         decision = self._decide("hit", subject, cost)
         if not decision.allowed and self.deny_cache_size:
-            self._remember_denial(who, route, cost, decision)
+            self._remember_denial(subject, cost, decision)
         return decision
 
     def peek(self, who: str, route: str = "any", cost: int = 1) -> Decision:
@@ -123,35 +125,36 @@ class RateLimiter:
 
     # ------------------------------------------------------------------------- the local deny cache
 
-    def _cached_denial(self, who: str, route: str, cost: int) -> Decision | None:
+    def _cached_denial(self, subject: str, cost: int) -> Decision | None:
         if not self.deny_cache_size:
             return None
-        denial = self._denials.get((who, route))
-        if denial is None:
-            return None
-        now = self._clock()
-        if now >= denial.until:
-            del self._denials[(who, route)]
-            return None
+        with self._denials_lock:
+            denial = self._denials.get(subject)
+            if denial is None:
+                return None
+            now = self._clock()
+            if now >= denial.until:
+                del self._denials[subject]
+                return None
         if cost < denial.cost:
             return None  # a cheaper request may still fit
-        elapsed = now - denial.at
         base = denial.decision
         return Decision(
             False,
             base.remaining,
-            max(0.0, base.reset_after - elapsed),
+            max(0.0, base.reset_after - (now - denial.at)),
             denial.until - now,
             base.limit,
             base.limits,
         )
 
-    def _remember_denial(self, who: str, route: str, cost: int, decision: Decision) -> None:
+    def _remember_denial(self, subject: str, cost: int, decision: Decision) -> None:
         now = self._clock()
-        self._denials[(who, route)] = _Denial(now + decision.retry_after, cost, decision, now)
-        self._denials.move_to_end((who, route))
-        while len(self._denials) > self.deny_cache_size:
-            self._denials.popitem(last=False)
+        with self._denials_lock:
+            self._denials[subject] = _Denial(now + decision.retry_after, cost, decision, now)
+            self._denials.move_to_end(subject)
+            while len(self._denials) > self.deny_cache_size:
+                self._denials.popitem(last=False)
 
 
 class FixedWindowLimiter(RateLimiter):
