@@ -78,7 +78,7 @@ def test_the_function_library_is_versioned_and_registers_every_script() -> None:
     assert code.startswith(f"#!lua name={LIBRARY_NAME}\n")
     for name in SCRIPT_NAMES:
         assert f"redis.register_function('{function_name(name)}', fn_{name})" in code
-        assert script_source(name).startswith("-- Shared helpers")
+        assert script_source(name).startswith("#!lua\n-- Shared helpers")
 
 
 def test_a_hold_reads_back_from_its_json_record() -> None:
@@ -243,3 +243,24 @@ def test_the_watch_path_gives_up_after_max_attempts(
         optimistic.reserve("o1", {"A": 1}, 60_000)
     assert (optimistic.attempts, optimistic.aborts) == (3, 3)
     assert service.stock("A").available == 5
+
+
+def test_a_restock_id_is_validated_under_its_own_name(service: Reservations) -> None:
+    with pytest.raises(InvalidInput, match="restock id 'a b'"):
+        service.restock("A", 1, "a b")
+
+
+def test_under_maxmemory_a_reservation_is_refused_before_it_writes_anything(
+    spawn_server: Callable[..., RedisServer],
+) -> None:
+    client = spawn_server().client()
+    service = Reservations(client, namespace="t")
+    service.set_stock("A", 5)
+    before = {key: client.dump(key) for key in service.keys.all}
+    client.config_set("maxmemory-policy", "noeviction")
+    client.config_set("maxmemory", "1")  # every byte in use is now over the limit
+    with pytest.raises(redis.exceptions.OutOfMemoryError):
+        service.reserve("o1", {"A": 1}, 60_000)  # #!lua, no allow-oom: refused up front
+    client.config_set("maxmemory", "0")
+    assert {key: client.dump(key) for key in service.keys.all} == before
+    client.close()

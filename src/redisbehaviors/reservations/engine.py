@@ -37,8 +37,13 @@ def _read(name: str) -> str:
 
 
 def script_source(name: str) -> str:
-    """The text sent with ``SCRIPT LOAD``: the helpers, then the script."""
-    return f"{_read('_common')}\n{_read(name)}"
+    """The text sent with ``SCRIPT LOAD``: a ``#!lua`` line, the helpers, then the script.
+
+    The shebang (7.0+) makes Redis hold the script to what it declares: in a cluster it may only
+    touch keys of its declared slot, and under ``maxmemory`` pressure it is refused before it
+    starts instead of failing at its first write.
+    """
+    return f"#!lua\n{_read('_common')}\n{_read(name)}"
 
 
 def function_name(name: str) -> str:

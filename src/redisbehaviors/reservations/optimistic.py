@@ -5,7 +5,8 @@ confirm, cancel and sweep the holds it makes.  Each attempt costs four round tri
 reads, TIME, MULTI…EXEC) and is thrown away when any watched key changed in between, which is
 the normal case under contention: ``EXEC`` then returns nothing and the attempt starts over.
 ``WATCH`` works per key, so a change to *any* SKU of the partition aborts the attempt.
-Standalone servers only (redis-py's cluster pipeline does not keep WATCH semantics here).
+Standalone servers only (redis-py's cluster pipeline does not keep WATCH semantics here).  It
+does not reclaim expired holds itself: that is left to the script service's sweeper.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count
+from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.reservations.engine import Arg, Engine, FunctionEngine, ScriptEngine
 from redisbehaviors.reservations.errors import (
     OrderConflict,
@@ -19,6 +19,7 @@ from redisbehaviors.reservations.errors import (
 )
 from redisbehaviors.reservations.keys import ReservationKeys
 from redisbehaviors.reservations.model import (
+    MAX_ID_LENGTH,
     MAX_QUANTITY,
     MAX_STOCK,
     Hold,
@@ -90,7 +91,7 @@ class Reservations:
         """Add units once per ``restock_id``; returns False when that id was already applied."""
         validate_sku(sku)
         validate_count(quantity, "restock quantity", minimum=1, maximum=MAX_QUANTITY)
-        validate_order_id(restock_id)
+        validate_id(restock_id, "restock id", max_length=MAX_ID_LENGTH)
         status, detail = self._run("restock", restock_id, sku, quantity)
         if status == "conflict":
             raise RestockConflict(f"restock id {restock_id!r} was already used for {detail!r}")
