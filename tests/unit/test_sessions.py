@@ -3,6 +3,7 @@ the index's own TTL, round trips and a real cluster."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -195,3 +196,68 @@ def test_the_store_works_unchanged_on_a_real_cluster(cluster_client: redis.Redis
     assert sorted(store.sessions_of("alice")) == sorted([rotated, *tokens[1:]])
     assert store.revoke_all("alice") == 3
     assert store.get(bob) is not None
+
+
+def _threads(count: int, work: Any) -> None:
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            work(index)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+
+
+def test_concurrent_requests_writing_different_fields_lose_nothing(redis_target: Any, r: redis.Redis, ns: str) -> None:
+    token = SessionStore(r, namespace=ns).create("alice")
+
+    def request(index: int) -> None:
+        client = redis_target.client(single_connection_client=True)
+        store = SessionStore(client, namespace=ns)
+        for step in range(30):
+            store.set(token, {f"f{index}": str(step)})
+        client.close()
+
+    _threads(8, request)
+    session = SessionStore(r, namespace=ns).get(token)
+    assert session is not None and session.data == {f"f{i}": "29" for i in range(8)}
+
+
+def test_writes_racing_a_revoke_never_revive_the_session(redis_target: Any, r: redis.Redis, ns: str) -> None:
+    main = SessionStore(r, namespace=ns)
+    token = main.create("alice", {"cart": "0"})
+    revoked = threading.Event()
+    late_accepted: list[int] = []
+
+    def request(index: int) -> None:
+        client = redis_target.client(single_connection_client=True)
+        store = SessionStore(client, namespace=ns)
+        for step in range(200):
+            after_revoke = revoked.is_set()  # read *before* the write is sent
+            try:
+                store.set(token, {"cart": f"{index}-{step}"})
+            except SessionNotFound:
+                continue
+            if after_revoke:
+                late_accepted.append(step)
+        client.close()
+
+    def revoker(index: int) -> None:
+        if index == 8:
+            wait_until(lambda: main.get(token, ["cart"]).data["cart"] != "0", timeout=10)  # type: ignore[union-attr]
+            assert main.revoke(token) is True
+            revoked.set()
+        else:
+            request(index)
+
+    _threads(9, revoker)
+    assert late_accepted == []
+    assert r.exists(main.keys.session(token)) == 0
+    assert main.sessions_of("alice") == []
