@@ -110,6 +110,14 @@ Feature: Checkout stock reservation: all lines or none, and stock that comes bac
       Then the stock service answers "held"
       And SKU "A" has 1 available, 4 reserved and 0 sold
 
+    Scenario: A hold confirmed before its deadline is left alone by a later sweep
+      Given order "o1" has reserved 2 x "A" for 1000 ms
+      And order "o1" has been confirmed
+      And the deadline of order "o1" has passed
+      When the sweeper runs
+      Then the sweeper expired 0 holds
+      And SKU "A" has 3 available, 0 reserved and 2 sold
+
     Scenario: Cancelling after the deadline answers "expired" and returns the stock only once
       Given order "o1" has reserved 2 x "A" for 50 ms
       And the deadline of order "o1" has passed
@@ -119,7 +127,7 @@ Feature: Checkout stock reservation: all lines or none, and stock that comes bac
       And SKU "A" has 5 available, 0 reserved and 0 sold
 
     Scenario: Extending a live hold keeps it past its first deadline
-      Given order "o1" has reserved 2 x "A" for 50 ms
+      Given order "o1" has reserved 2 x "A" for 500 ms
       And order "o1" is extended by 60000 ms
       And the deadline of order "o1" has passed
       When order "o1" is confirmed
