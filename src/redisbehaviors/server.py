@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,12 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+# PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not the process. Every server is
+# therefore forked from this one long-lived thread, so a server started from a short-lived thread (a
+# test's worker, say) lives until it is stopped or the Python process ends.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redis-spawner")
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -157,14 +164,15 @@ class RedisServer:
             args = [binary]
             for name, value in merged.items():
                 args += [f"--{name}", *value.split(" ")] if value else [f"--{name}", ""]
-            process = subprocess.Popen(
+            process = _SPAWNER.submit(
+                subprocess.Popen,
                 args,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 preexec_fn=_die_with_parent,
                 start_new_session=True,  # Ctrl-C in the terminal reaches pytest, which then stops us
-            )
+            ).result()
             server = cls(binary, chosen, workdir, version, process, merged, own)
             try:
                 server.wait_ready(startup_timeout)

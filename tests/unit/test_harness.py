@@ -139,3 +139,19 @@ def test_clients_speak_the_selected_protocol(r: redis.Redis, redis_target: Redis
     assert r.connection_pool.connection_kwargs["protocol"] == redis_target.protocol
     if redis_target.version >= (7, 0, 0):  # CLIENT INFO reports resp= since 7.0
         assert str(r.client_info()["resp"]) == str(redis_target.protocol)
+
+
+def test_a_server_started_from_a_short_lived_thread_outlives_that_thread(redis_target: RedisTarget) -> None:
+    if redis_target.binary is None:
+        pytest.skip("needs a redis-server binary")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        server = pool.submit(RedisServer.start, redis_target.binary).result()
+    try:  # the thread that asked for the server has ended: the server must stay up
+        with pytest.raises(subprocess.TimeoutExpired):
+            server.process.wait(timeout=1.0)
+        with server.client() as client:
+            assert client.ping() is True
+    finally:
+        server.stop()
