@@ -12,8 +12,9 @@
 --   K[6] restocks hash  <restock id> -> "<sku> <qty>" (idempotent restocks)
 
 -- Numbers go to redis.call() as strings written here: Lua numbers are doubles, and how Redis
--- prints them changed across versions (7.2.0-7.2.4 wrote 1000000 as "1e+06", which HINCRBY
--- refuses; see script_contract.feature).  Every count and time in these scripts is an integer.
+-- prints them changed across versions (7.2.0-7.2.4 wrote round numbers such as 1000000000 as
+-- "1e+09", which HINCRBY refuses; see script_contract.feature).  Every count and time in these
+-- scripts is an integer.
 local function int(n)
   return string.format('%d', n)
 end
@@ -27,7 +28,7 @@ end
 
 local function audit(K, cap, event, what, id)
   if cap > 0 then
-    redis.call('XADD', K[5], 'MAXLEN', '~', cap, '*', 'event', event, what, id)
+    redis.call('XADD', K[5], 'MAXLEN', '~', int(cap), '*', 'event', event, what, id)
   end
 end
 
