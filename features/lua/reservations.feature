@@ -37,7 +37,7 @@ Feature: Checkout stock reservation: all lines or none, and stock that comes bac
     Scenario: An order id already holding other lines is refused as a conflict
       Given order "o1" has reserved 2 x "A" for 60000 ms
       When order "o1" reserves 1 x "B" for 60000 ms
-      Then the stock service refuses with OrderConflict saying "'held', or held with other lines"
+      Then the stock service refuses with OrderConflict saying "order 'o1' holds other lines"
       And SKU "B" has 2 available, 0 reserved and 0 sold
 
     Scenario: The last unit goes to exactly one of two orders

@@ -52,7 +52,8 @@ class OrderConflict(ReservationError):
     def __init__(self, order_id: str, state: str) -> None:
         self.order_id = order_id
         self.state = state
-        super().__init__(f"order id {order_id!r} is taken: it is {state!r}, or held with other lines")
+        what = "holds other lines" if state == "held" else f"is already {state}"
+        super().__init__(f"order {order_id!r} {what}: use a new order id")
 
 
 class RestockConflict(ReservationError):
