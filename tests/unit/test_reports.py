@@ -528,3 +528,15 @@ def test_a_binary_that_cannot_tell_its_version_is_left_out_of_the_matrix(tmp_pat
     broken.write_text("#!/bin/sh\nexit 3\n")
     broken.chmod(0o755)
     assert matrix.discover_servers([str(fake), str(broken)], discover=False) == []
+
+
+def test_the_progress_counter_reads_the_default_verbosity_too() -> None:
+    from redisbehaviors.reports.runner import ProgressCounter
+
+    counter = ProgressCounter()
+    counter.feed("============ test session starts ============\nplatform linux -- Python 3.11\n")
+    counter.feed("collected 9 items\n\ntests/benchmarks/bench_a.py ...s")
+    counter.feed("..   [ 66%]\ntests/benchmarks/bench_b.py F..  [100%]\n")
+    counter.feed("Name (time in us)   Min   Max\n----\ntest_x   92.0 (1.0)\n")
+    assert counter.counts == {".": 7, "s": 1, "F": 1}
+    assert counter.percent == 100

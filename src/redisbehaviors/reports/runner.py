@@ -20,14 +20,17 @@ SERVER_VARIABLES = ("REDIS_URL", "REDIS_SERVER_BIN", "REDIS_BACKEND", "REDIS_PRO
 
 PROGRESS_CHARS = ".FsExX"
 PERCENT = re.compile(r"\[\s*(\d+)%\]$")
+#: ``....F.s`` (``-q``) or ``tests/x.py ....F.s`` (default verbosity), before the ``[ NN%]``.
+PROGRESS_LINE = re.compile(r"(?:\S+\.py )?[.FsExX]*")
 
 
 @dataclass
 class ProgressCounter:
-    """Counts pytest's ``-q`` progress characters (``.`` passed, ``F`` failed, ``s`` skipped, …).
+    """Counts pytest's progress characters (``.`` passed, ``F`` failed, ``s`` skipped, …).
 
-    A progress line holds only those characters, then optionally ``[ 42%]``; counting stops at the
-    first section rule (``====`` or ``____``), where failures and the summary begin.
+    A progress line holds only those characters, after the test file's name at the default
+    verbosity, then ``[ 42%]``; counting stops at the first section rule (``====`` or ``____``)
+    once progress has begun, where failures and the summary start.
     """
 
     counts: dict[str, int] = field(default_factory=dict)
@@ -42,17 +45,14 @@ class ProgressCounter:
             if char == "\n":
                 self.line = ""
                 continue
-            if not self.line and char in "=_":
+            if not self.line and char in "=_" and self.counts:
                 self.finished = True
                 return
-            if char in PROGRESS_CHARS and self._progress_so_far():
-                self.counts[char] = self.counts.get(char, 0) + 1
             self.line += char
+            if char in PROGRESS_CHARS and PROGRESS_LINE.fullmatch(self.line):
+                self.counts[char] = self.counts.get(char, 0) + 1
             if char == "]" and (match := PERCENT.search(self.line)):
                 self.percent = int(match.group(1))
-
-    def _progress_so_far(self) -> bool:
-        return all(c in PROGRESS_CHARS for c in self.line)
 
     @property
     def done(self) -> int:
