@@ -40,6 +40,21 @@ Feature: Rate limiting with expiring counters, on the server's clock
       Then the fixed-window counter of "203.0.113.7" on "login" is named after the server's window of 10000 ms
       And that counter expires when its window ends
 
+  Rule: The server's clock decides, so a client's clock cannot buy extra requests
+
+    Scenario: A sliding log that trusts the application servers' clocks admits twice the limit when one clock runs fast
+      Given a naive sliding log of 2 per minute that timestamps requests with the application server's clock
+      When application server "A" sends 2 requests through the naive log
+      And application server "B", whose clock is 61 s fast, sends 2 requests through the naive log
+      Then the naive log admitted 4 of 4 requests
+
+    @component
+    Scenario: The sliding log limiter admits the limit once, whatever the application servers' clocks say
+      Given a sliding log limiter allowing "2/minute"
+      When application server "A" sends 2 requests from "203.0.113.7" to "login"
+      And application server "B", whose clock is 61 s fast, sends 2 requests from "203.0.113.7" to "login"
+      Then the limiter answered "allow 1, allow 0, refuse 0, refuse 0"
+
   Rule: A refused request is never admitted, and never charged
 
     @component

@@ -7,6 +7,7 @@ shows why INCR and EXPIRE must not be separate calls.  Times are waited on the s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +78,59 @@ def naive_hits(ctx: dict[str, Any], r: redis.Redis, hits: int) -> None:
     for _ in range(hits):
         if r.incr(counter) == 1:
             r.expire(counter, seconds)
+
+
+@given(
+    parsers.parse(
+        "a naive sliding log of {amount:d} per minute that timestamps requests with the application server's clock"
+    )
+)
+def naive_log(ctx: dict[str, Any], key: Callable[[str], str], amount: int) -> None:
+    ctx["naive_log"] = {"key": key("log:203.0.113.7"), "amount": amount, "admitted": 0, "sent": 0}
+
+
+@when(
+    parsers.re(
+        r'application server "(?P<name>[^"]+)"(?:, whose clock is (?P<skew>\d+) s fast,)? '
+        r"sends (?P<count>\d+) requests through the naive log"
+    )
+)
+def through_naive_log(ctx: dict[str, Any], r: redis.Redis, name: str, skew: str | None, count: str) -> None:
+    """The moving-window pattern with the caller's clock: trim what *its* clock says is old, count, add."""
+    log = ctx["naive_log"]
+    for _ in range(int(count)):
+        now = int((time.time() + int(skew or 0)) * 1000)
+        r.zremrangebyscore(log["key"], "-inf", now - 60_000)
+        log["sent"] += 1
+        if r.zcard(log["key"]) < log["amount"]:
+            r.zadd(log["key"], {f"{name}-{log['sent']}": now})
+            r.pexpire(log["key"], 60_000)
+            log["admitted"] += 1
+
+
+@then(parsers.parse("the naive log admitted {admitted:d} of {sent:d} requests"))
+def naive_log_admitted(ctx: dict[str, Any], admitted: int, sent: int) -> None:
+    assert (ctx["naive_log"]["admitted"], ctx["naive_log"]["sent"]) == (admitted, sent)
+
+
+@when(
+    parsers.re(
+        r'application server "(?P<name>[^"]+)"(?:, whose clock is (?P<skew>\d+) s fast,)? '
+        r'sends (?P<count>\d+) requests from "(?P<who>[^"]+)" to "(?P<route>[^"]+)"'
+    )
+)
+def app_server_sends(
+    ctx: dict[str, Any], r: redis.Redis, ns: str, name: str, skew: str | None, count: str, who: str, route: str
+) -> None:
+    """Each application server has its own limiter; the only clock it is given (for its deny cache) is skewed."""
+    shared: RateLimiter = ctx["limiter"]
+
+    def clock() -> float:
+        return time.monotonic() + int(skew or 0)
+
+    limiter = type(shared)(r, shared.limits, namespace=ns, deny_cache_size=100, clock=clock)
+    for _ in range(int(count)):
+        ctx["decisions"].append(limiter.hit(who, route))
 
 
 # ------------------------------------------------------------------------------------------------ limiters
