@@ -290,3 +290,10 @@ def test_the_deny_cache_knows_one_client_by_any_spelling_of_its_address(r: redis
     limiter.hit("::1")
     assert not limiter.hit("0:0::1").allowed
     assert list(limiter._denials) == ["ip6...1+any"]
+
+
+@pytest.mark.parametrize("limiter_class", ALL)
+def test_an_unused_limit_has_nothing_to_reset(r: redis.Redis, ns: str, limiter_class: type[RateLimiter]) -> None:
+    decision = limiter_class(r, [Limit(3, 1000), Limit(5, 60_000)], namespace=ns).peek("1.2.3.4")
+    assert (decision.allowed, decision.remaining, decision.reset_after, decision.retry_after) == (True, 3, 0, 0)
+    assert decision.headers()["RateLimit-Reset"] == "0"

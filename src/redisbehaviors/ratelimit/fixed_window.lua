@@ -46,4 +46,9 @@ for i = 1, #keys do
     binding = i
   end
 end
-return {allowed, remaining[binding], ends[binding] - now, retry[binding], binding}
+-- nothing counted yet: nothing to restore
+local reset = 0
+if counts[binding] > 0 then
+  reset = ends[binding] - now
+end
+return {allowed, remaining[binding], reset, retry[binding], binding}
