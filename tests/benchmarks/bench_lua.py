@@ -139,7 +139,7 @@ def test_hot_sku_script(
 ) -> None:
     group, role = _hot(clients, "script")
     benchmark.group = group
-    _role(benchmark, role, "ratio <= 0.33" if clients == 16 else "ratio <= 1.00")
+    _role(benchmark, role, "ratio <= 0.33" if clients == 16 else "")  # the goal: 3x at 16
     services = [Reservations(client_factory(), namespace=ns) for _ in range(clients)]
     _hot_batch(benchmark, pool, services, clients)
     reloads = sum(s.script_reloads for s in services)
