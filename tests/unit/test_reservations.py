@@ -185,7 +185,9 @@ def test_the_audit_stream_records_expiry_by_the_sweeper(r: redis.Redis, service:
     assert service.audit_log()[-2:] == [{"event": "held", "order": "o1"}, {"event": "expired", "order": "o1"}]
 
 
-def test_a_sweep_is_bounded_by_its_limit(r: redis.Redis, service: Reservations) -> None:
+def test_a_sweep_is_bounded_by_its_limit(r: redis.Redis, ns: str) -> None:
+    service = Reservations(r, namespace=ns, reclaim_on_reserve=0)  # only the sweeper reclaims here
+    service.set_stock("A", 5)
     deadlines = [service.reserve(f"o{i}", {"A": 1}, 20).deadline_ms for i in range(3)]
     _wait_past(r, max(deadlines))
     assert [service.sweep(limit=2).expired, service.sweep(limit=2).expired] == [2, 1]
