@@ -99,6 +99,8 @@ Feature: What a Lua script receives and what its reply becomes
         """
       Then the reply is "false, not nil"
 
+  Rule: A Lua number given to redis.call becomes a string, written differently by version
+
     @before_7_2
     Scenario: Before 7.2 a Lua number given to redis.call is written with 17 significant digits
       When the client runs EVAL with keys "x":
