@@ -56,9 +56,7 @@ def _validate_data(data: Mapping[str, FieldValue], *, allow_empty: bool) -> list
     pairs: list[str] = []
     for name, value in zip(_validate_names(list(data)), data.values(), strict=True):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InvalidInput(
-                f"session field {name!r} must be a string or a number, got {type(value).__name__}"
-            )
+            raise InvalidInput(f"session field {name!r} must be a string or a number, got {type(value).__name__}")
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidInput(f"session field {name!r} must be a finite number, got {value!r}")
         text = str(value)
@@ -179,9 +177,7 @@ class SessionStore:
     def revoke(self, token: str) -> bool:
         """End one session (logout); True when it was live."""
         bucket = int(validate_token(token).split(".")[0])
-        removed = self._scripts["revoke"](
-            keys=[self.keys.session(token)], args=[self.keys.user_prefix(bucket), token]
-        )
+        removed = self._scripts["revoke"](keys=[self.keys.session(token)], args=[self.keys.user_prefix(bucket), token])
         return bool(removed)
 
     def revoke_all(self, user_id: str) -> int:
