@@ -201,12 +201,11 @@ def test_session_store_agrees_with_its_model(redis_target: Any) -> None:
                     assert pttl <= IDLE_MS, f"{name} expires in {pttl} ms, more than the idle timeout"
 
     current = settings()
-    run_state_machine_as_test(
-        SessionMachine,
-        settings=settings(
+    if current.max_examples <= 60:  # the ci and dev profiles: every step waits on real time, keep it short
+        current = settings(
             current,
             max_examples=min(current.max_examples, 10),
             stateful_step_count=min(current.stateful_step_count, 25),
-        ),
-    )
+        )
+    run_state_machine_as_test(SessionMachine, settings=current)
     client.close()
