@@ -232,8 +232,12 @@ def test_a_worker_runs_until_it_has_handled_max_jobs(media: MediaPipeline, r: re
     assert r.xpending(media.keys.jobs, media.group)["pending"] == 0
 
 
-def test_a_long_batch_extends_its_lease_so_no_other_worker_reclaims_it(media: MediaPipeline) -> None:
-    media.submit_many([("tag", {"work_ms": 60}, None) for _ in range(6)])  # 6 x 60 ms > lease of 200 ms
+def test_a_long_batch_extends_its_lease_so_no_other_worker_reclaims_it(r: redis.Redis, ns: str) -> None:
+    # 8 jobs of 150 ms make a 1.2 s batch, longer than the 1 s lease: the worker extends the lease of
+    # the rest of its batch once a third of the lease has passed (the handler itself never does)
+    media = MediaPipeline(r, namespace=ns, pipeline="long", lease_ms=1000, max_deliveries=5)
+    media.ensure_group()
+    media.submit_many([("tag", {"work_ms": 150}, None) for _ in range(8)])
     thief_took: list[int] = []
     stop = threading.Event()
 
@@ -244,10 +248,21 @@ def test_a_long_batch_extends_its_lease_so_no_other_worker_reclaims_it(media: Me
 
     watcher = threading.Thread(target=thief, daemon=True)
     watcher.start()
-    stats = Worker(media, "w1", simulate, batch_size=6, block_ms=20).run(max_jobs=6)
+    stats = Worker(media, "w1", simulate, batch_size=8, block_ms=20).run(max_jobs=8)
     stop.set()
     watcher.join(5)
-    assert stats.applied == 6 and sum(thief_took) == 0
+    assert (stats.applied, sum(thief_took)) == (8, 0)
+
+
+def test_a_worker_counts_a_job_dead_lettered_under_it_as_finished(media: MediaPipeline) -> None:
+    media.submit("tag", {}, job_id="j")
+    (job,) = media.read_new("w1")
+    media.reclaim("other", min_idle_ms=0)
+    assert media.reclaim("other", min_idle_ms=0).dead_lettered == [job.entry_id]  # third delivery > 2
+    worker = Worker(media, "w1", noop)
+    assert worker.process([job]) == 1
+    assert (worker.stats.found_dead, worker.stats.applied, worker.stats.finished) == (1, 0, 1)
+    assert media.outcome("j") == "dead" and media.client.xlen(media.keys.results) == 0
 
 
 def test_stop_from_another_thread_ends_the_loop_within_one_block(media: MediaPipeline) -> None:

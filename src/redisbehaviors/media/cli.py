@@ -76,7 +76,7 @@ def register(subparsers: Any) -> None:
     )
     worker.add_argument("--batch", type=int, default=10, help="jobs per XREADGROUP (default 10)")
     worker.add_argument("--block-ms", type=int, default=1000, help="XREADGROUP BLOCK timeout")
-    worker.add_argument("--max-jobs", type=int, default=None, help="exit after handling this many jobs")
+    worker.add_argument("--max-jobs", type=int, default=None, help="exit after finishing this many jobs")
     worker.set_defaults(handler=run_worker)
 
     monitor = commands.add_parser("monitor", parents=[common], help="lag, pending, consumers and verdicts")
@@ -144,10 +144,15 @@ def run_worker(args: argparse.Namespace) -> int:
         worker = Worker(pipeline, name, handler, batch_size=args.batch, block_ms=args.block_ms)
     except RedisBehaviorsError as exc:
         return _fail(str(exc))
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: worker.stop())
+    previous = {
+        signum: signal.signal(signum, lambda *_: worker.stop()) for signum in (signal.SIGTERM, signal.SIGINT)
+    }
     print(f"worker {name} on {args.namespace}:{{{args.pipeline}}} group {args.group}", flush=True)
-    stats = worker.run(max_jobs=args.max_jobs)
+    try:
+        stats = worker.run(max_jobs=args.max_jobs)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     print(f"worker {name} stopped: {json.dumps(asdict(stats))}", flush=True)
     return 0
 

@@ -55,10 +55,16 @@ class WorkerStats:
     dead_lettered: int = 0
     released: int = 0
     lost: int = 0  # jobs whose lease another worker took while the handler ran
+    found_dead: int = 0  # handled, but dead-lettered by another worker meanwhile (effect not applied)
 
     @property
     def handled(self) -> int:
         return self.applied + self.duplicates
+
+    @property
+    def finished(self) -> int:
+        """Jobs this worker brought to an end: applied (or found applied) or dead-lettered."""
+        return self.handled + self.dead_lettered + self.found_dead
 
 
 class Worker:
@@ -104,10 +110,10 @@ class Worker:
         return self._stopping.is_set()
 
     def run(self, *, max_jobs: int | None = None) -> WorkerStats:
-        """Drain own pending jobs, then work until :meth:`stop` (or ``max_jobs`` handled)."""
+        """Drain own pending jobs, then work until :meth:`stop` (or ``max_jobs`` finished)."""
         self.pipeline.ensure_group()
         self.drain_own_pending()
-        while not self.stopping and (max_jobs is None or self.stats.handled < max_jobs):
+        while not self.stopping and (max_jobs is None or self.stats.finished < max_jobs):
             self.step()
         return self.stats
 
@@ -182,6 +188,7 @@ class Worker:
         statuses = self.pipeline.apply(done)
         self.stats.applied += statuses.count("applied")
         self.stats.duplicates += statuses.count("duplicate")
+        self.stats.found_dead += statuses.count("dead")
         return len(statuses)
 
     def _fail(self, job: Job, reason: str) -> None:
