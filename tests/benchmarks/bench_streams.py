@@ -69,7 +69,7 @@ def _run_pipeline(media: MediaPipeline, jobs: int, batch: int, produce: bool = T
     if produce:
         _produce(media, jobs)
     wait_until(
-        lambda: sum(w.stats.applied for w in workers) >= jobs, 300, interval=0.005, what="all jobs done"
+        lambda: sum(w.stats.finished for w in workers) >= jobs, 300, interval=0.005, what="all jobs done"
     )
     for worker in workers:
         worker.stop()
@@ -258,7 +258,7 @@ def test_one_pipeline_worker_reclaims(benchmark: Any, redis_target: RedisTarget)
 
     def run(media: MediaPipeline) -> None:
         worker = Worker(media, "heir", noop, batch_size=100, block_ms=20)
-        while worker.stats.applied < RECLAIM_JOBS:
+        while worker.stats.finished < RECLAIM_JOBS:
             worker.step()
 
     _bench_reclaim(benchmark, redis_target, run)
