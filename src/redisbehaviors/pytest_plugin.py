@@ -331,6 +331,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _gate(items)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Point a skipped scenario's report at its line in the feature file, not at pytest-bdd's code."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple):
+        props = dict(item.user_properties)
+        if "bdd.feature_file" in props:
+            feature = Path(item.config.getini("bdd_features_base_dir") or "features") / props["bdd.feature_file"]
+            report.longrepr = (str(feature), int(props["bdd.line"]) - 1, report.longrepr[2])
+    return report
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     props = dict(report.user_properties)
     if "bdd.scenario" not in props:
