@@ -638,9 +638,12 @@ def contention(
     ]
     outcomes: list[str] = []
     lock = threading.Lock()
+    # Every round starts together, so the clients really do race for the same stock level.
+    rounds = threading.Barrier(int(clients), timeout=60)
 
     def work(index: int) -> None:
         for n in range(int(orders)):
+            rounds.wait()
             try:
                 services[index].reserve(f"c{index}-o{n}", {sku: 1}, 60_000)
                 outcome = "held"
