@@ -11,13 +11,13 @@ for i = 3, #KEYS do
   local base = 5 + (i - 3) * 3
   local entry, job, result = ARGV[base], ARGV[base + 1], ARGV[base + 2]
   ids[#ids + 1] = entry
-  local mark = redis.call('GET', KEYS[i])
-  if mark == 'applied' then
+  -- SET … NX GET (7.0+): one call both claims the marker and tells what was there before
+  local before = redis.call('SET', KEYS[i], 'applied', 'NX', 'GET', 'PX', ARGV[3])
+  if before == 'applied' then
     statuses[#statuses + 1] = 'duplicate'
-  elseif mark then
+  elseif before then
     statuses[#statuses + 1] = 'dead'
   else
-    redis.call('SET', KEYS[i], 'applied', 'PX', ARGV[3])
     if result ~= '' then
       redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'job', job, 'entry', entry, 'result', result)
     end

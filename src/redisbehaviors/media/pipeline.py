@@ -18,6 +18,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import redis
@@ -60,8 +61,13 @@ class Job:
     entry_id: str
     job_id: str
     kind: str
-    payload: dict[str, Any]
+    payload_json: str
     deliveries: int
+
+    @cached_property
+    def payload(self) -> dict[str, Any]:
+        """The payload, decoded on first use (a handler that does not look at it pays nothing)."""
+        return _decode_payload(self.payload_json) or {}
 
     @property
     def submitted_ms(self) -> int:
@@ -318,8 +324,7 @@ class MediaPipeline:
         """A job from an entry, or None when the entry was deleted (its body is nil/empty)."""
         if not fields or "job" not in fields:
             return None
-        payload = _decode_payload(fields.get("payload")) or {}
-        return Job(entry_id, fields["job"], fields.get("kind", ""), payload, deliveries)
+        return Job(entry_id, fields["job"], fields.get("kind", ""), fields.get("payload", "{}"), deliveries)
 
     def read_new(self, consumer: str, *, count: int = 10, block_ms: int | None = None) -> list[Job]:
         """``XREADGROUP … >``: jobs never delivered to anyone; each now has delivery count 1."""
