@@ -218,7 +218,8 @@ def _crash_run(r: redis.Redis, ns: str, fleet_factory, kills_wanted: int, worker
     print(
         f"\ncrash run ({time.monotonic() - started:.1f} s): {len(jobs)} jobs, {kills} SIGKILLs "
         f"({mid_batch} with jobs in hand), "
-        f"{tallies['applied']} applied once, {redelivered} after a redelivery, {tallies['dead']} dead-lettered"
+        f"{tallies['applied']} applied once, {redelivered} after a redelivery, "
+        f"{tallies['dead']} dead-lettered"
     )
     return {"jobs": len(jobs), "kills": kills, **tallies}
 

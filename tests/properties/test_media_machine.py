@@ -237,7 +237,7 @@ def test_every_entry_is_in_exactly_one_state(redis_target: Any) -> None:
 def test_every_entry_is_in_exactly_one_state_when_acked_entries_are_deleted(
     redis_target: Any, path: str
 ) -> None:
-    """Deleting on ack: XACKDEL where the server has it ("auto" on 8.2), XACK + XDEL in one script otherwise."""
+    """Deleting on ack: XACKDEL where the server has it ("auto" on 8.2), else XACK + XDEL in one script."""
     features = ServerFeatures(xackdel=False, trim_acked=False) if path == "fallback" else None
     with redis_target.client() as client:
         run_state_machine_as_test(_machine(client, features, delete_on_ack=True))

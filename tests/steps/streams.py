@@ -72,7 +72,9 @@ def stream_with_entries(raw: RawCommands, stream: str, first: str, last: str) ->
 @given(parsers.parse("the server keeps at most {count:d} entries per stream node"))
 def stream_node_size(raw: RawCommands, count: int) -> None:
     reply = _peek(raw, "CONFIG GET stream-node-max-entries")
-    assert reply == ["stream-node-max-entries", str(count)], f"CONFIG GET stream-node-max-entries: {show(reply)}"
+    assert reply == ["stream-node-max-entries", str(count)], (
+        f"CONFIG GET stream-node-max-entries: {show(reply)}"
+    )
 
 
 @then(parsers.re(r"the stream read delivers the ids (?P<value>\[.*\])"))
@@ -149,14 +151,17 @@ def entry_idle(raw: RawCommands, entry: str, group: str, stream: str, how: str, 
 
 @then(
     parsers.re(
-        r'group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)" reports (?P<name>[\w-]+) (?P<value>nil|-?\d+|"[^"]*")'
+        r'group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)" reports '
+        r'(?P<name>[\w-]+) (?P<value>nil|-?\d+|"[^"]*")'
     )
 )
 def group_reports(raw: RawCommands, group: str, stream: str, name: str, value: str) -> None:
     groups = [_pairs(row) for row in _peek(raw, f"XINFO GROUPS {stream}")]
     info = next((g for g in groups if g["name"] == group), None)
     assert info is not None, f"no group {group!r} on {stream!r}: {show(groups)}"
-    assert info.get(name) == expected(value), f"XINFO GROUPS {name}: expected {value}, got {show(info.get(name))}"
+    assert info.get(name) == expected(value), (
+        f"XINFO GROUPS {name}: expected {value}, got {show(info.get(name))}"
+    )
 
 
 @then(
@@ -199,8 +204,10 @@ def client_blocked(raw: RawCommands, ctx: dict[str, Any], who: str, command: str
     ctx.setdefault("blocked", {})[who] = background
     watcher = raw.client("watcher")
     wait_until(
-        lambda: f"id={client_id} " in watcher.execute_command("CLIENT", "LIST", "ID", client_id)
-        and "flags=b" in watcher.execute_command("CLIENT", "LIST", "ID", client_id),
+        lambda: (
+            f"id={client_id} " in watcher.execute_command("CLIENT", "LIST", "ID", client_id)
+            and "flags=b" in watcher.execute_command("CLIENT", "LIST", "ID", client_id)
+        ),
         WAIT,
         what=f"client {who} to be blocked",
     )
@@ -216,7 +223,7 @@ def client_woken(ctx: dict[str, Any], who: str, value: str) -> None:
     assert got == expected(value), f"client {who} got the ids {show(got)}, expected {value}"
 
 
-# ------------------------------------------------------------------------------------------------ media pipeline
+# ---------------------------------------------------------------------------------------- media pipeline
 
 
 @dataclass
@@ -255,7 +262,9 @@ class MediaWorld:
         return Worker(self.media, name, self.handler, **options)
 
     def results_for(self, job_id: str) -> list[dict[str, str]]:
-        return [fields for _, fields in self.client.xrange(self.media.keys.results) if fields["job"] == job_id]
+        return [
+            fields for _, fields in self.client.xrange(self.media.keys.results) if fields["job"] == job_id
+        ]
 
 
 @pytest.fixture
@@ -296,7 +305,8 @@ def producer_submits_many(media_world: MediaWorld, count: str, kind: str) -> Non
 
 @step(
     parsers.re(
-        r'the producer (?:submits|has submitted) the (?P<poison>poison )?"(?P<kind>[^"]+)" job "(?P<job>[^"]+)"'
+        r"the producer (?:submits|has submitted) the (?P<poison>poison )?"
+        r'"(?P<kind>[^"]+)" job "(?P<job>[^"]+)"'
     )
 )
 def producer_submits(media_world: MediaWorld, poison: str | None, kind: str, job: str) -> None:
@@ -371,11 +381,15 @@ def workers_run_until_dead(media_world: MediaWorld, first: str, second: str, job
 
 @when(parsers.parse('worker "{worker}" extends the lease of its batch'))
 def worker_extends(media_world: MediaWorld, worker: str) -> None:
-    media_world.statuses = media_world.media.extend_lease(worker, [j.entry_id for j in media_world.hand[worker]])
+    media_world.statuses = media_world.media.extend_lease(
+        worker, [j.entry_id for j in media_world.hand[worker]]
+    )
 
 
 @when(
-    parsers.re(r'worker "(?P<worker>[^"]+)" is stopped gracefully after handling (?P<count>\d+) jobs? of its batch'),
+    parsers.re(
+        r'worker "(?P<worker>[^"]+)" is stopped gracefully after handling (?P<count>\d+) jobs? of its batch'
+    ),
     converters={"count": int},
 )
 def worker_stops(media_world: MediaWorld, worker: str, count: int) -> None:
@@ -450,7 +464,7 @@ def worker_holds(media_world: MediaWorld, worker: str, count: int) -> None:
     assert len(held) == count, f"{worker} holds {[j.job_id for j in held]}"
 
 
-@then(parsers.parse("the jobs in hand of \"{worker}\" were delivered {count:d} times each"))
+@then(parsers.parse('the jobs in hand of "{worker}" were delivered {count:d} times each'))
 def hand_deliveries(media_world: MediaWorld, worker: str, count: int) -> None:
     got = [job.deliveries for job in media_world.hand[worker]]
     assert got and set(got) == {count}, f"delivery counts in hand: {got}"
@@ -471,7 +485,9 @@ def stream_count_range(media_world: MediaWorld, low: int, high: int) -> None:
     assert media.client.xpending(media.keys.jobs, media.group)["pending"] == 0
 
 
-@then(parsers.re(r"the pending media jobs belong to (?P<value>\[.*\]) with delivery counts (?P<counts>\[.*\])"))
+@then(
+    parsers.re(r"the pending media jobs belong to (?P<value>\[.*\]) with delivery counts (?P<counts>\[.*\])")
+)
 def pending_media(media_world: MediaWorld, value: str, counts: str) -> None:
     media = media_world.media
     rows = media.client.xpending_range(media.keys.jobs, media.group, "-", "+", 1000)
@@ -556,7 +572,8 @@ def job_delivered(media_world: MediaWorld, job: str, count: int, ms: int) -> Non
 
 @then(
     parsers.re(
-        r'(?:within (?P<seconds>\d+) seconds )?the monitor calls consumer "(?P<consumer>[^"]+)" "(?P<verdict>[^"]+)"'
+        r"(?:within (?P<seconds>\d+) seconds )?"
+        r'the monitor calls consumer "(?P<consumer>[^"]+)" "(?P<verdict>[^"]+)"'
     )
 )
 def monitor_consumer(media_world: MediaWorld, seconds: str | None, consumer: str, verdict: str) -> None:

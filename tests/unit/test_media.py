@@ -211,7 +211,7 @@ def test_a_job_applied_before_its_dead_letter_decision_is_not_dead_lettered(medi
     assert media.dead_letter_count() == 0 and media.outcome("j") == "applied"
 
 
-# ------------------------------------------------------------------------------------------ leases and workers
+# ---------------------------------------------------------------------------------- leases and workers
 
 
 def test_a_lease_taken_by_another_worker_raises_lease_lost(media: MediaPipeline) -> None:
