@@ -16,7 +16,9 @@ COMMAND_MODULES = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="redisbehaviors", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="redisbehaviors", description="The components of redisbehaviors from the command line, and its reports."
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module_name in COMMAND_MODULES.values():
         try:
