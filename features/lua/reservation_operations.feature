@@ -1,4 +1,4 @@
-@component
+@component @since_7_0
 Feature: Running the reservation service: script cache, Functions, cluster and contention
   The service loads its scripts once and calls them with EVALSHA. When the server has lost
   them (SCRIPT FLUSH, a restart, a failover) EVALSHA answers NOSCRIPT and the service loads the

@@ -1,4 +1,4 @@
-@component
+@component @since_7_0
 Feature: Checkout stock reservation: all lines or none, and stock that comes back exactly once
   The reservation service holds stock for an order while the customer pays. One Lua script
   checks every line of the order first and then reserves all of them, or none; a refusal says

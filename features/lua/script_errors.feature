@@ -6,6 +6,7 @@ Feature: Errors inside a script, and why a script validates before it writes
 
   Rule: redis.call raises a command's error, redis.pcall returns it
 
+    @since_7_0
     Scenario: An error from redis.call ends the script and reaches the caller, naming the script
       Given the client has sent "SET s abc"
       When the client runs EVAL with keys "s":

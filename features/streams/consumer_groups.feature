@@ -275,6 +275,7 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       When the client sends "XAUTOCLAIM s g c2 0 0-0"
       Then the pending entries of group "g" on "s" are [["1-0", "c2", 2], ["3-0", "c2", 2]]
 
+    @since_7_0
     Scenario: XAUTOCLAIM with COUNT stops early and replies the cursor to continue from
       Given the stream "s" has the entries 1-0 to 5-0
       And the client has sent:

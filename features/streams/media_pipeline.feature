@@ -1,4 +1,4 @@
-@component
+@component @since_7_0
 Feature: The media pipeline: at-least-once jobs, applied once, with reclaim and dead letters
   The media pipeline (`redisbehaviors.media`) runs jobs such as transcode, thumbnail or tag on a
   stream read by one consumer group. A job is delivered at least once: if its worker dies, the

@@ -144,8 +144,13 @@ class Background:
 
 
 @given(parsers.parse("the busy-script threshold is {ms:d} ms"))
-def busy_threshold(server_config: Callable[[str, str], None], ms: int) -> None:
-    server_config("busy-reply-threshold", str(ms))
+def busy_threshold(server_config: Callable[[str, str], None], redis_target: Any, ms: int) -> None:
+    server_config(_busy_setting(redis_target.version), str(ms))
+
+
+def _busy_setting(version: tuple[int, int, int]) -> str:
+    """busy-reply-threshold since 7.0; before that the same setting was lua-time-limit."""
+    return "busy-reply-threshold" if version >= (7, 0, 0) else "lua-time-limit"
 
 
 @when(parsers.re(r'client "(?P<who>[^"]+)" starts EVAL(?: with keys "(?P<keys>[^"]*)")? in the background:'))
@@ -205,8 +210,10 @@ def background_error(ctx: dict[str, Any], who: str, text: str) -> None:
 
 
 @given(parsers.parse("a separate server with a busy-script threshold of {ms:d} ms"))
-def separate_server(spawn_server: Callable[..., RedisServer], ctx: dict[str, Any], ms: int) -> None:
-    ctx["spare"] = spawn_server({"busy-reply-threshold": str(ms)})
+def separate_server(
+    spawn_server: Callable[..., RedisServer], redis_target: Any, ctx: dict[str, Any], ms: int
+) -> None:
+    ctx["spare"] = spawn_server({_busy_setting(redis_target.version): str(ms)})
     ctx["spare_clients"] = {}
 
 
