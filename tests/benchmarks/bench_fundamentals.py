@@ -71,6 +71,15 @@ def test_counter_raw_incr(benchmark: Any, r: redis.Redis, key: Any) -> None:
 
 
 @pytest.mark.benchmark(group="fundamentals: counter increment")
+def test_counter_raw_hincrby_without_existence_check(benchmark: Any, shop: Catalog, r: redis.Redis) -> None:
+    """What the catalog's script adds: HINCRBY alone would create a product that does not exist."""
+    _role(benchmark, "subject", "")
+    name = shop.keys.product("p1")
+    benchmark(r.hincrby, name, "stock", 1)
+    assert int(r.hget(name, "stock")) > 10
+
+
+@pytest.mark.benchmark(group="fundamentals: counter increment")
 def test_counter_catalog_adjust_stock(benchmark: Any, shop: Catalog) -> None:
     _role(benchmark, "subject", "ratio <= 1.10")
     benchmark(shop.adjust_stock, "p1", 1)
