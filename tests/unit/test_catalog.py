@@ -9,16 +9,7 @@ import redis
 
 from redisbehaviors.catalog import Catalog, CatalogKeys
 from redisbehaviors.errors import InvalidInput, UnknownEntity
-
-
-class CountingConnection(redis.Connection):
-    """Counts writes to the socket: one ``send_packed_command`` per round trip."""
-
-    sends = 0
-
-    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        CountingConnection.sends += 1
-        super().send_packed_command(command, check_health)
+from tests.support import CountingConnection
 
 
 @pytest.fixture

@@ -17,16 +17,7 @@ from redisbehaviors.chat import (
     TypingChanged,
     UnreadablePayload,
 )
-
-
-class CountingConnection(redis.Connection):
-    """A real connection that counts the requests it writes (one per round trip)."""
-
-    sent = 0
-
-    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        CountingConnection.sent += 1
-        super().send_packed_command(command, check_health)
+from tests.support import CountingConnection
 
 
 def bodies(events: list[Any]) -> list[str]:
@@ -51,9 +42,9 @@ def test_send_stores_and_publishes_in_one_round_trip(redis_target: Any, ns: str)
     client = redis.Redis.from_url(redis_target.url, decode_responses=True, connection_class=CountingConnection)
     chat = Chat(client, namespace=ns)
     chat.send("lobby", "ana", "warm-up")  # loads the script (EVALSHA, NOSCRIPT, EVAL) once
-    before = CountingConnection.sent
+    before = CountingConnection.sends
     chat.send("lobby", "ana", "counted")
-    assert CountingConnection.sent - before == 1
+    assert CountingConnection.sends - before == 1
     assert [m.body for m in chat.history("lobby")] == ["warm-up", "counted"]
     client.close()
 

@@ -20,18 +20,11 @@ from redisbehaviors.ratelimit import (
     subject_id,
 )
 from redisbehaviors.server import wait_until
+from tests.support import CountingConnection
 
 ALL = [FixedWindowLimiter, SlidingLogLimiter, SlidingWindowCounterLimiter, TokenBucketLimiter]
 
 
-class CountingConnection(redis.Connection):
-    """Counts writes to the socket: one ``send_packed_command`` per round trip."""
-
-    sends = 0
-
-    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        CountingConnection.sends += 1
-        super().send_packed_command(command, check_health)
 
 
 def server_ms(client: redis.Redis) -> int:

@@ -12,14 +12,7 @@ import redis
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.server import wait_until
 from redisbehaviors.sessions import SessionKeys, SessionNotFound, SessionStore, bucket_of, validate_token
-
-
-class CountingConnection(redis.Connection):
-    sends = 0
-
-    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        CountingConnection.sends += 1
-        super().send_packed_command(command, check_health)
+from tests.support import CountingConnection
 
 
 @pytest.fixture
