@@ -155,3 +155,35 @@ def test_a_server_started_from_a_short_lived_thread_outlives_that_thread(redis_t
             assert client.ping() is True
     finally:
         server.stop()
+
+
+def test_ctrl_c_during_a_run_stops_the_server_it_started(tmp_path: Path) -> None:
+    import signal
+
+    from redisbehaviors.server import wait_until
+
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["redisbehaviors.pytest_plugin"]\n')
+    (tmp_path / "test_it.py").write_text(
+        textwrap.dedent(
+            """
+            import threading
+
+            def test_long(redis_target):
+                open("port.txt", "w").write(str(redis_target.server.port))
+                threading.Event().wait(60)  # a long test, interrupted by Ctrl-C
+            """
+        )
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--redis-backend", "binary", str(tmp_path)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    port_file = tmp_path / "port.txt"
+    wait_until(lambda: port_file.exists() and port_file.read_text(), timeout=60, what="the test to start")
+    run.send_signal(signal.SIGINT)
+    output, _ = run.communicate(timeout=60)
+    assert run.returncode == 2, output  # pytest's exit code for an interrupted run
+    assert port_is_free(int(port_file.read_text()))
