@@ -1,7 +1,10 @@
-"""Root conftest: the Redis harness plugin, every step module under tests/steps, Hypothesis profiles."""
+"""Root conftest: the shared raw-command steps, Hypothesis profiles.
+
+The Redis harness is the installed pytest plugin ``redisbehaviors`` (entry point ``pytest11``); each
+topic's own steps are imported by its spec module, ``tests/spec/test_<topic>.py``.
+"""
 
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -9,12 +12,7 @@ from hypothesis import HealthCheck, settings
 # Step modules import each other (the shared raw-command helpers): rewrite their asserts either way.
 pytest.register_assert_rewrite("tests.steps")
 
-_STEPS = Path(__file__).parent / "tests" / "steps"
-
-pytest_plugins = [
-    "redisbehaviors.pytest_plugin",
-    *sorted(f"tests.steps.{p.stem}" for p in _STEPS.glob("*.py") if p.stem != "__init__"),
-]
+pytest_plugins = ["tests.steps.redis_commands"]
 
 # Stateful machines talk to a real server: no per-example deadline, bounded work under CI.
 _common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}

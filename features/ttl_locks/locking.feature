@@ -4,7 +4,7 @@ Feature: A lock from one key: SET … NX PX, and why its value must be unique
   is merely slow loses the lock without noticing, and the next holder takes over. Releasing must
   therefore check that the key still holds *your* token before deleting it, atomically, and that
   only works when every acquisition writes a value nobody else can write. This file shows the
-  raw Redis facts behind the project's FencedLock (see lock_profile.feature).
+  raw Redis facts behind the project's FencedLock (see locks.feature).
 
   Rule: SET … NX PX takes a free lock once, and the TTL frees it
 

@@ -16,7 +16,7 @@ Feature: Rate limiting with expiring counters, on the server's clock
   optional deny cache: a refused client costs no round trip until its Retry-After has passed),
   limit coarser subjects at the edge (a /24 network, before the application), or split one
   subject's budget over several keys (each with a share of the amount) and accept that it admits
-  less precisely. docs/ttl_locks_limits.md walks through each.
+  less precisely. docs/ttl_locks/ratelimit.md walks through each.
 
   Rule: A fixed-window counter needs its TTL in the same atomic step as its first increment
 

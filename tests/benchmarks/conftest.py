@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from redisbehaviors.pytest_plugin import get_target
 from redisbehaviors.reports.bench import (
     REFERENCE_ENV,
     REQUESTS_ENV,
@@ -26,6 +25,7 @@ from redisbehaviors.reports.bench import (
     ratio_groups,
     ratio_table_text,
 )
+from redisbehaviors.testing.plugin import get_target
 
 
 def _entries(config: pytest.Config) -> list[BenchEntry]:

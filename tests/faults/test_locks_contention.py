@@ -29,8 +29,8 @@ import pytest
 import redis
 
 from redisbehaviors.locks import FencedLock, FencedResource, LockNotHeld, StaleFencingToken
-from redisbehaviors.pytest_plugin import RedisTarget
-from redisbehaviors.server import wait_until
+from redisbehaviors.testing import wait_until
+from redisbehaviors.testing.plugin import RedisTarget
 
 LOCK = "profile-42"
 SHORT_TTL_MS = 60  # an overstaying holder's lease

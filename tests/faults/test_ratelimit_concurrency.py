@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 import redis
 
-from redisbehaviors.pytest_plugin import RedisTarget
 from redisbehaviors.ratelimit import (
     FixedWindowLimiter,
     Limit,
@@ -34,7 +33,8 @@ from redisbehaviors.ratelimit import (
     SlidingWindowCounterLimiter,
     TokenBucketLimiter,
 )
-from redisbehaviors.server import wait_until
+from redisbehaviors.testing import wait_until
+from redisbehaviors.testing.plugin import RedisTarget
 
 CLIENTS = 8
 

@@ -22,7 +22,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from redisbehaviors.reservations import OutOfStock, Reservations
-from redisbehaviors.server import RedisServer, wait_until
+from redisbehaviors.testing import RedisServer, wait_until
 from tests.faults.test_reservations_soak import SKUS, snapshot_violations
 
 UNITS = 500

@@ -37,7 +37,7 @@ from redisbehaviors.reservations import (
     OutOfStock,
     Reservations,
 )
-from redisbehaviors.server import RedisServer
+from redisbehaviors.testing import RedisServer
 
 SKUS = ["A", "B", "C", "D"]
 INITIAL = 40

@@ -38,7 +38,7 @@ from redisbehaviors.reservations import (
     UnknownOrder,
     UnknownSku,
 )
-from redisbehaviors.server import wait_until
+from redisbehaviors.testing import wait_until
 
 SKUS = ["A", "B", "C"]
 ORDERS = [f"o{i}" for i in range(8)]

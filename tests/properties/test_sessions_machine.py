@@ -24,8 +24,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from redisbehaviors.server import wait_until
 from redisbehaviors.sessions import SessionNotFound, SessionStore
+from redisbehaviors.testing import wait_until
 
 IDLE_MS, LIFETIME_MS, MARGIN_MS = 300, 700, 2
 USERS = ["ana", "bob"]

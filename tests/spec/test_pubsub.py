@@ -2,4 +2,6 @@
 
 from pytest_bdd import scenarios
 
+from tests.steps.pubsub import *  # noqa: F403  (this topic's steps, visible to its scenarios only)
+
 scenarios("pubsub")

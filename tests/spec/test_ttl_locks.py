@@ -2,4 +2,6 @@
 
 from pytest_bdd import scenarios
 
+from tests.steps.ttl_locks import *  # noqa: F403  (this topic's steps, visible to its scenarios only)
+
 scenarios("ttl_locks")

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from redisbehaviors.pytest_plugin import NO_REDIS_MESSAGE, RedisTarget, docker_answers
-from redisbehaviors.server import RedisServer, parse_version, port_is_free
+from redisbehaviors.serverinfo import parse_version
+from redisbehaviors.testing.plugin import NO_REDIS_MESSAGE, RedisTarget, docker_answers
+from redisbehaviors.testing.server import RedisServer, port_is_free
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +59,6 @@ def test_docker_detection_answers_fast_when_no_engine_runs() -> None:
 
 
 def _run_pytest(tmp_path: Path, test_body: str, *args: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["redisbehaviors.pytest_plugin"]\n')
     (tmp_path / "test_it.py").write_text(textwrap.dedent(test_body))
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(tmp_path)],
@@ -70,7 +70,7 @@ def _run_pytest(tmp_path: Path, test_body: str, *args: str) -> subprocess.Comple
 
 
 def test_without_any_server_the_run_stops_with_one_clear_message(tmp_path: Path) -> None:
-    result = _run_pytest(tmp_path, "def test_x(): pass\n", "--redis-backend", "url")
+    result = _run_pytest(tmp_path, "def test_x(r): pass\n", "--redis-backend", "url")
     assert result.returncode != 0
     assert "--redis-backend url needs --redis-url" in result.stdout + result.stderr
     assert "redis-server binary" in NO_REDIS_MESSAGE and "embedded" in NO_REDIS_MESSAGE
@@ -160,9 +160,8 @@ def test_a_server_started_from_a_short_lived_thread_outlives_that_thread(redis_t
 def test_ctrl_c_during_a_run_stops_the_server_it_started(tmp_path: Path) -> None:
     import signal
 
-    from redisbehaviors.server import wait_until
+    from redisbehaviors.testing import wait_until
 
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["redisbehaviors.pytest_plugin"]\n')
     (tmp_path / "test_it.py").write_text(
         textwrap.dedent(
             """
@@ -187,3 +186,29 @@ def test_ctrl_c_during_a_run_stops_the_server_it_started(tmp_path: Path) -> None
     output, _ = run.communicate(timeout=60)
     assert run.returncode == 2, output  # pytest's exit code for an interrupted run
     assert port_is_free(int(port_file.read_text()))
+
+
+def test_an_outside_project_with_no_conftest_gets_the_fixtures_from_the_installed_plugin(tmp_path: Path) -> None:
+    """``pip install redisbehaviors[test]`` is enough: the ``pytest11`` entry point loads the plugin."""
+    assert not (tmp_path / "conftest.py").exists()
+    result = _run_pytest(
+        tmp_path,
+        """
+        import pytest
+
+        def test_fixtures(r, ns, key, redis_target, client_factory):
+            assert r.set(key("greeting"), "hello") is True
+            assert client_factory().get(key("greeting")) == "hello"
+            assert key("greeting") == "{" + ns + "}:greeting"
+            assert redis_target.version >= (6, 0, 0)
+
+        @pytest.mark.redis_since("99.0")
+        def test_gated(r):
+            raise AssertionError("a test for a newer server must be skipped")
+        """,
+        "-rs",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed, 1 skipped" in result.stdout, result.stdout
+    assert "needs Redis >= 99.0" in result.stdout
+    assert "redisbehaviors: redis " in result.stdout  # the lazily started server is named in the summary

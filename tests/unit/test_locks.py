@@ -21,7 +21,7 @@ from redisbehaviors.locks import (
     UnknownFencingToken,
 )
 from redisbehaviors.locks.lock import WAKE_TTL_MS
-from redisbehaviors.server import wait_until
+from redisbehaviors.testing import wait_until
 
 # ------------------------------------------------------------------------------------------------ validation
 

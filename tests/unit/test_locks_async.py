@@ -18,7 +18,7 @@ from redisbehaviors.locks import (
     LockTimeout,
     StaleFencingToken,
 )
-from redisbehaviors.pytest_plugin import RedisTarget
+from redisbehaviors.testing.plugin import RedisTarget
 
 
 def run(target: RedisTarget, scenario: Callable[[redis.asyncio.Redis], Awaitable[Any]]) -> Any:

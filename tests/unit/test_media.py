@@ -26,8 +26,8 @@ from redisbehaviors.media import (
 from redisbehaviors.media.handlers import noop, resolve, simulate
 from redisbehaviors.media.pipeline import stream_entries
 from redisbehaviors.media.worker import Lease
-from redisbehaviors.pytest_plugin import RedisTarget
-from redisbehaviors.server import wait_until
+from redisbehaviors.testing import wait_until
+from redisbehaviors.testing.plugin import RedisTarget
 
 FALLBACK = ServerFeatures(xackdel=False, trim_acked=False)
 

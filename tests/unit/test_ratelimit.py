@@ -19,7 +19,7 @@ from redisbehaviors.ratelimit import (
     rate_limit_headers,
     subject_id,
 )
-from redisbehaviors.server import wait_until
+from redisbehaviors.testing import wait_until
 from tests.support import CountingConnection
 
 ALL = [FixedWindowLimiter, SlidingLogLimiter, SlidingWindowCounterLimiter, TokenBucketLimiter]

@@ -32,7 +32,7 @@ from redisbehaviors.reservations import (
 )
 from redisbehaviors.reservations.engine import SCRIPT_NAMES, function_name, library_source, script_source
 from redisbehaviors.reservations.model import MAX_LINES, Hold, validate_items
-from redisbehaviors.server import RedisServer, wait_until
+from redisbehaviors.testing import RedisServer, wait_until
 
 # ------------------------------------------------------------------------------------------------ no Redis
 

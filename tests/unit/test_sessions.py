@@ -10,8 +10,8 @@ import pytest
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.server import wait_until
 from redisbehaviors.sessions import SessionKeys, SessionNotFound, SessionStore, bucket_of, validate_token
+from redisbehaviors.testing import wait_until
 from tests.support import CountingConnection
 
 

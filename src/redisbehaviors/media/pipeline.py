@@ -28,7 +28,7 @@ from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.media.errors import NotReplayable, UnknownDeadLetter
 from redisbehaviors.media.keys import MediaKeys
 from redisbehaviors.scripts import load_script
-from redisbehaviors.server import parse_version
+from redisbehaviors.serverinfo import parse_version
 
 MAX_BATCH = 1000
 MAX_PAYLOAD_BYTES = 256 * 1024

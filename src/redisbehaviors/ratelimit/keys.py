@@ -4,7 +4,7 @@ One subject is one client (an IP address or an identifier such as a user or API-
 route.  All keys of a subject share the hash tag ``{<subject>}``, so a call that checks several
 limits at once (10 per second *and* 100 per minute) touches one cluster slot and runs as one
 atomic script.  The price is the hot-key problem: one busy subject is one slot on one node
-(see ``docs/ttl_locks_limits.md``).
+(see ``docs/ttl_locks/ratelimit.md``).
 
     <ns>:{<who>+<route>}:fw:<amount>-<window>ms:<window index>   string  fixed window count
     <ns>:{<who>+<route>}:log:<amount>-<window>ms                 zset    sliding log (score = µs)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from redisbehaviors.reports.results import Behaviour, Outcome, Run, collect, combine, group_by, load_runs
 from redisbehaviors.reports.runner import PytestResult, clean_environment, run_pytest, say
-from redisbehaviors.server import ServerStartError, binary_version, embedded_binary
+from redisbehaviors.testing.server import ServerStartError, binary_version, embedded_binary
 
 CELL_TEXT: dict[Outcome, str] = {
     Outcome.PASSED: "✓",

@@ -1,0 +1,76 @@
+"""The `limits` side of the rate-limit benchmark, run in its own environment.
+
+limits 5.8 needs redis-py < 8, so it cannot share the project's environment (redis-py 8.1).
+``make_venv.sh`` builds ``/tmp/limits-venv`` with limits[redis]==5.8.0 and hiredis; the project's
+benchmark (tests/benchmarks/ttl_locks/bench_ratelimit.py) runs this script there, against the same
+server, and prints both sides in one table.  It can also be run by hand:
+
+    /tmp/limits-venv/bin/python tests/benchmarks/ttl_locks/peers_ratelimit/limits_peer.py redis://127.0.0.1:PORT/0
+
+It prints one JSON object: median µs per decision for a raw INCR (this environment's baseline)
+and for each of limits' Redis strategies, measured with :func:`measure` (also used for our side).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+SUBJECTS = 10_000  # distinct clients, cycled: every decision is an admitted one, as in steady traffic
+BATCH, ROUNDS, WARMUP = 400, 25, 300
+
+
+def measure(candidates: dict[str, Callable[[str], object]]) -> dict[str, float]:
+    """Median µs per call of each ``decide(subject)``, measured in interleaved batches.
+
+    The machine is shared: its load drifts over seconds.  Each round times one batch of every
+    candidate, in a rotating order, so drift hits all candidates alike and the ratios stay honest.
+    """
+    subjects = [f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}" for i in range(SUBJECTS)]
+    for decide in candidates.values():
+        for i in range(WARMUP):
+            decide(subjects[i % SUBJECTS])
+    names = list(candidates)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    offset = WARMUP
+    for round_ in range(ROUNDS):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            decide = candidates[name]
+            start = time.perf_counter()
+            for i in range(offset, offset + BATCH):
+                decide(subjects[i % SUBJECTS])
+            samples[name].append((time.perf_counter() - start) / BATCH * 1e6)
+        offset += BATCH
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main(url: str) -> dict[str, object]:
+    import redis
+    from limits import parse, storage, strategies
+
+    client = redis.Redis.from_url(url)
+    store = storage.RedisStorage(url)
+    limit = parse("100/minute")
+    candidates: dict[str, Callable[[str], object]] = {"raw INCR": lambda who: client.incr(f"peer-raw:{who}")}
+    for name, strategy in (
+        ("fixed window", strategies.FixedWindowRateLimiter),
+        ("sliding log", strategies.MovingWindowRateLimiter),
+        ("sliding window counter", strategies.SlidingWindowCounterRateLimiter),
+    ):
+        limiter = strategy(store)
+        # limits names a limit's key after the limit and the identifiers only, whatever the strategy:
+        # a distinct identifier per strategy keeps their keys (string, list, …) apart
+        tag = name.replace(" ", "-")
+        candidates[name] = lambda who, limiter=limiter, tag=tag: limiter.hit(limit, who, tag)
+    figures: dict[str, object] = dict(measure(candidates))
+    import limits as package
+
+    figures["_versions"] = {"limits": package.__version__, "redis": redis.__version__}
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1])))

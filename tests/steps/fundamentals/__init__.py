@@ -1,0 +1,3 @@
+"""Steps of the fundamentals topic; `tests/spec/test_fundamentals.py` imports them (they are not global)."""
+
+from tests.steps.fundamentals.catalog import *  # noqa: F403

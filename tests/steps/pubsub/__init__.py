@@ -1,0 +1,3 @@
+"""Steps of the pubsub topic; `tests/spec/test_pubsub.py` imports them (they are not global)."""
+
+from tests.steps.pubsub.chat import *  # noqa: F403
