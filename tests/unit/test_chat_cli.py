@@ -10,9 +10,9 @@ from typing import Any
 import redis
 
 from redisbehaviors.chat import Chat
-from redisbehaviors.chat.cli import render
 from redisbehaviors.chat.feed import Gap
 from redisbehaviors.chat.payload import ChatMessage
+from redisbehaviors.cli.chat import render
 
 
 def run_cli(url: str, ns: str, name: str, text: str) -> subprocess.CompletedProcess[str]:
