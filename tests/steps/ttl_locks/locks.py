@@ -1,7 +1,7 @@
-"""Steps for features/ttl_locks/expiration*.feature, locking.feature and locks.feature.
+"""Steps for features/ttl_locks/locks.feature: the profile-edit lock (:mod:`redisbehaviors.locks`).
 
-Server-side helpers (active expiry off, letting the server clock move on) and the vocabulary of
-the profile-edit lock (:mod:`redisbehaviors.locks`): each editor has its own client and lease.
+The world is :class:`Editors`: each editor has its own client and lease, and the group keeps the
+fencing history and the outcome of requests no editor made (a stray write, a bad lock request).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 import redis
@@ -27,39 +26,9 @@ from redisbehaviors.locks import (
     UnknownFencingToken,
 )
 from redisbehaviors.testing import wait_until
+from tests.steps.ttl_locks.support import assert_invalid_input, assert_no_keys
 
 DEFAULT_TTL_MS = 30_000
-
-
-# ------------------------------------------------------------------------------------------------ server
-
-
-@pytest.fixture
-def active_expiry_switch(r: redis.Redis) -> Iterator[Callable[[bool], None]]:
-    """Turn active expiry off for one scenario; it is always turned back on afterwards."""
-
-    def switch(enabled: bool) -> None:
-        r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", 1 if enabled else 0)
-
-    yield switch
-    switch(True)
-
-
-@given("active expiry is switched off on the server")
-def active_expiry_off(active_expiry_switch: Callable[[bool], None]) -> None:
-    active_expiry_switch(False)
-
-
-def _server_ms(client: redis.Redis) -> int:
-    seconds, micros = client.time()
-    return seconds * 1000 + micros // 1000
-
-
-@given(parsers.parse("the server clock has moved on by {ms:d} ms"))
-def server_clock_moves_on(r: redis.Redis, ms: int) -> None:
-    """Wait on the server's own clock (TIME touches no key, so nothing expires lazily meanwhile)."""
-    start = _server_ms(r)
-    wait_until(lambda: _server_ms(r) >= start + ms, timeout=5, interval=0.005, what=f"server clock +{ms} ms")
 
 
 # ------------------------------------------------------------------------------------------------ editors
@@ -75,14 +44,15 @@ class Editor:
     waiter: threading.Thread | None = None
 
 
+@dataclass
 class Editors:
     """The editors of one scenario, each with its own connection, and the lock's fencing history."""
 
-    def __init__(self, factory: Callable[..., Any], ns: str) -> None:
-        self.factory = factory
-        self.ns = ns
-        self.people: dict[str, Editor] = {}
-        self.fences: list[int] = []
+    factory: Callable[..., redis.Redis]
+    ns: str
+    people: dict[str, Editor] = field(default_factory=dict)
+    fences: list[int] = field(default_factory=list)
+    error: Exception | None = None  # the outcome of a request no editor made
 
     def __getitem__(self, who: str) -> Editor:
         if who not in self.people:
@@ -104,7 +74,7 @@ class Editors:
 
 
 @pytest.fixture
-def editors(client_factory: Callable[..., Any], ns: str) -> Iterator[Editors]:
+def editors(client_factory: Callable[..., redis.Redis], ns: str) -> Iterator[Editors]:
     group = Editors(client_factory, ns)
     yield group
     group.close()
@@ -222,27 +192,27 @@ def admin_deletes(r: redis.Redis, observer: Callable[[str], FencedLock], name: s
 
 
 @when(parsers.parse('a write with fencing token {fence:d} reaches the profile "{name}"'))
-def write_with_token(editors: Editors, ctx: dict[str, Any], fence: int, name: str) -> None:
+def write_with_token(editors: Editors, fence: int, name: str) -> None:
     try:
         editors.resource("writer", name).write(fence, {"name": "Mallory"})
     except UnknownFencingToken as exc:
-        ctx["error"] = exc
+        editors.error = exc
 
 
 @when(parsers.parse('a profile lock named "{name}" is requested'))
-def request_lock_named(r: redis.Redis, ns: str, ctx: dict[str, Any], name: str) -> None:
+def request_lock_named(editors: Editors, name: str) -> None:
     try:
-        FencedLock(r, name, namespace=ns).try_acquire()
+        editors.lock("requester", name).try_acquire()
     except InvalidInput as exc:
-        ctx["error"] = exc
+        editors.error = exc
 
 
 @when(parsers.parse('a profile lock "{name}" with a TTL of {ttl:d} ms is requested'))
-def request_lock_ttl(r: redis.Redis, ns: str, ctx: dict[str, Any], name: str, ttl: int) -> None:
+def request_lock_ttl(editors: Editors, name: str, ttl: int) -> None:
     try:
-        FencedLock(r, name, namespace=ns, ttl_ms=ttl).try_acquire()
+        editors.lock("requester", name, ttl).try_acquire()
     except InvalidInput as exc:
-        ctx["error"] = exc
+        editors.error = exc
 
 
 # ------------------------------------------------------------------------------------------------ checking
@@ -324,8 +294,8 @@ def told_stale(editors: Editors, who: str, token: int, highest: int) -> None:
 
 
 @then(parsers.parse("the write is refused because token {fence:d} was never issued"))
-def told_unknown(ctx: dict[str, Any], fence: int) -> None:
-    error = ctx.get("error")
+def told_unknown(editors: Editors, fence: int) -> None:
+    error = editors.error
     assert isinstance(error, UnknownFencingToken), f"got {error!r}"
     assert f"fencing token {fence} was never issued" in str(error)
 
@@ -356,12 +326,10 @@ def told_lost(editors: Editors, seconds: int, who: str) -> None:
 
 
 @then(parsers.parse('it is refused as invalid input mentioning "{text}"'))
-def refused_invalid(ctx: dict[str, Any], text: str) -> None:
-    error = ctx.get("error")
-    assert isinstance(error, InvalidInput), f"got {error!r}"
-    assert text in str(error), f"{text!r} not in {error!s}"
+def refused_invalid(editors: Editors, text: str) -> None:
+    assert_invalid_input(editors.error, text)
 
 
 @then("no lock key was written")
 def nothing_written(r: redis.Redis, ns: str) -> None:
-    assert list(r.scan_iter(match=f"{ns}:*")) == []
+    assert_no_keys(r, ns)
