@@ -15,6 +15,7 @@ from redisbehaviors.reports.featuredoc import commands_in, load_features, parse_
 from redisbehaviors.reports.results import Outcome, Run, Tally, classify, collect, combine, load_runs
 from redisbehaviors.reports.runner import run_pytest
 from redisbehaviors.reports.site import build_site, tag_text
+from redisbehaviors.testing.records import SCHEMA_VERSION
 
 FEATURE = '''@component
 Feature: Counters count
@@ -70,8 +71,8 @@ def record(line: int, scenario: str, nodeid: str, outcome: str = "passed", reaso
         "feature": "Counters count",
         "rule": kw.get("rule", "INCR adds one"),
         "scenario": scenario,
-        "tags": kw.get("tags", ""),
-        "line": str(line),
+        "tags": kw.get("tags", []),
+        "line": line,
         "nodeid": f"tests/spec/test_demo.py::{nodeid}",
         "outcome": outcome,
         "duration": 0.01,
@@ -82,6 +83,7 @@ def record(line: int, scenario: str, nodeid: str, outcome: str = "passed", reaso
 def run_json(version: str, protocol: int, *, fail_outline_row: bool = False, newer: bool = False) -> dict:
     too_old = not newer
     return {
+        "schema_version": SCHEMA_VERSION,
         "server": {"version": version, "backend": "binary", "mode": "standalone", "protocol": protocol},
         "behaviours": [
             record(10, "A loose scenario outside any rule", "test_loose", rule=""),
@@ -92,7 +94,7 @@ def run_json(version: str, protocol: int, *, fail_outline_row: bool = False, new
                 "test_newer",
                 "skipped" if too_old else "passed",
                 f"needs Redis >= 7.2, server is {version}" if too_old else "",
-                tags="since_7_2",
+                tags=["since_7_2"],
             ),
             record(25, "INCR refuses non-integers", "test_refuses[1e3]"),
             record(25, "INCR refuses non-integers", "test_refuses[0x10]", "failed" if fail_outline_row else "passed"),
@@ -288,7 +290,7 @@ def test_the_site_has_a_page_per_feature_an_index_a_command_index_and_a_search_i
     assert 'data-run="7.0.15 RESP3" data-outcome="failed"' in row.group()
     assert '<pre class="doc">MULTI\nINCR n</pre>' in page
     assert '<code class="arg">SET n <var>&lt;stored&gt;</var></code>' in page
-    assert "<p>A counter is a string holding an integer.</p><p>It changes on the server.</p>" in page
+    assert "<p>A counter is a string holding an integer.</p>\n<p>It changes on the server.</p>" in page
     assert '<a class="cmd" href="../../commands.html#cmd-OBJECT-ENCODING">OBJECT ENCODING</a>' in page
     assert "Redis ≥ 7.2" in page
     home = index.read_text()
@@ -402,7 +404,7 @@ def test_the_bench_report_has_tables_charts_environment_and_the_physical_referen
         svg = (tmp_path / "charts" / chart).read_text()
         assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert "goal 1.1" in (tmp_path / "charts" / "ratio-incr.svg").read_text()
-    assert "<img src='charts/ratio-incr.svg'" in page.read_text()
+    assert '<img src="charts/ratio-incr.svg" alt="incr ratios">' in page.read_text()
 
 
 # ---------------------------------------------------------------------------------------------- matrix

@@ -15,7 +15,6 @@ clients (what the server itself can do).
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import os
@@ -28,6 +27,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from redisbehaviors.reports.charts import Guide, Series, bar_chart
+from redisbehaviors.reports.render import render
 
 REFERENCE_ENV = "REDISBEHAVIORS_BENCH_REFERENCE"
 REQUESTS_ENV = "REDISBEHAVIORS_BENCH_REQUESTS"
@@ -242,111 +244,51 @@ def reference_rate(reference: dict[str, Any] | None, test: str, clients: int = 1
 
 # ---------------------------------------------------------------------------------------------- charts
 
-
-def _svg(width: int, height: int, body: list[str], title: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" font-size="12">'
-        f"<title>{html.escape(title)}</title>"
-        f'<rect width="{width}" height="{height}" fill="#fff"/>' + "".join(body) + "</svg>\n"
-    )
+VERDICT_COLOURS: dict[bool | None, str] = {True: "#2e7d32", False: "#c62828", None: "#607d8b"}
 
 
 def ratio_chart_svg(report: GroupReport) -> str:
-    """Horizontal bars of each entry's ratio to the baseline, with the 1.0 line and the goal line."""
-    label_w, bar_w, row_h, top = 300, 380, 26, 34
-    ratios = [r.ratio for r in report.rows if r.ratio is not None]
-    limits = [g[1] for r in report.rows if (g := parse_goal(r.entry.goal))]
-    scale_max = max([1.0, *ratios, *limits]) * 1.15
-    height = top + row_h * len(report.rows) + 30
-    x = lambda value: label_w + bar_w * value / scale_max  # noqa: E731
-    body = [f'<text x="10" y="20" font-weight="bold">{html.escape(report.group)}: time relative to baseline</text>']
-    for index, row in enumerate(report.rows):
-        y = top + index * row_h
-        name = html.escape(row.entry.name if len(row.entry.name) <= 42 else row.entry.name[:41] + "…")
-        body.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{name}</text>')
-        if row.ratio is None:
-            body.append(f'<text x="{label_w + 4}" y="{y + 16}" fill="#777">no baseline</text>')
-            continue
-        colour = {True: "#2e7d32", False: "#c62828", None: "#607d8b"}[row.met]
-        if row.entry.is_baseline:
-            colour = "#9e9e9e"
-        body.append(
-            f'<rect x="{label_w}" y="{y + 4}" width="{x(row.ratio) - label_w:.1f}" height="{row_h - 8}" '
-            f'fill="{colour}"/>'
-        )
-        body.append(f'<text x="{x(row.ratio) + 4:.1f}" y="{y + 16}">{row.ratio:.2f}×</text>')
-    bottom = top + row_h * len(report.rows)
-    body.append(f'<line x1="{x(1.0):.1f}" y1="{top}" x2="{x(1.0):.1f}" y2="{bottom}" stroke="#333"/>')
-    body.append(f'<text x="{x(1.0):.1f}" y="{bottom + 14}" text-anchor="middle" fill="#333">1.0 (baseline)</text>')
-    for limit in sorted(set(limits)):
-        body.append(
-            f'<line x1="{x(limit):.1f}" y1="{top}" x2="{x(limit):.1f}" y2="{bottom}" stroke="#c62828" '
-            f'stroke-dasharray="4 3"/>'
-        )
-        body.append(
-            f'<text x="{x(limit):.1f}" y="{bottom + 26}" text-anchor="middle" fill="#c62828">goal {limit:g}</text>'
-        )
-    return _svg(label_w + bar_w + 80, height + 6, body, f"{report.group} ratios")
+    """Horizontal bars of each entry's ratio to the baseline, with the 1.0 line and the goal lines."""
+    rows = report.rows
+    colours = ["#9e9e9e" if r.entry.is_baseline else VERDICT_COLOURS[r.met] for r in rows]
+    guides = [Guide(1.0, "1.0 = baseline")] if report.baseline else []
+    limits = sorted({goal[1] for goal in (parse_goal(r.entry.goal) for r in rows) if goal})
+    guides += [Guide(limit, f"goal {limit:g}") for limit in limits]
+    return bar_chart(
+        f"{report.group}: time relative to baseline" if report.baseline else f"{report.group}: no baseline",
+        [r.entry.name for r in rows],
+        [Series("ratio", [r.ratio for r in rows], colours=colours)],
+        guides,
+        value_format="{:.2f}×".format,
+    )
 
 
 def throughput_chart_svg(entries: Sequence[BenchEntry], reference: dict[str, Any] | None) -> str:
     """Each benchmark's Redis operations per second next to redis-benchmark's one-client PING rate."""
-    label_w, bar_w, row_h, top = 340, 360, 22, 34
     ping = reference_rate(reference, "PING_MBULK", 1)
-    values = [e.ops_per_second for e in entries]
-    scale_max = max([*values, ping or 0.0, 1.0]) * 1.15
-    x = lambda value: label_w + bar_w * value / scale_max  # noqa: E731
-    body = ['<text x="10" y="20" font-weight="bold">Operations per second (median), one client</text>']
-    for index, entry in enumerate(entries):
-        y = top + index * row_h
-        name = f"{entry.group} · {entry.name}"
-        name = html.escape(name if len(name) <= 50 else name[:49] + "…")
-        body.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{name}</text>')
-        body.append(
-            f'<rect x="{label_w}" y="{y + 3}" width="{x(entry.ops_per_second) - label_w:.1f}" '
-            f'height="{row_h - 6}" '
-            f'fill="#1565c0"/>'
-        )
-        body.append(f'<text x="{x(entry.ops_per_second) + 4:.1f}" y="{y + 15}">{entry.ops_per_second:,.0f}</text>')
-    bottom = top + row_h * len(entries)
-    if ping:
-        body.append(
-            f'<line x1="{x(ping):.1f}" y1="{top - 4}" x2="{x(ping):.1f}" y2="{bottom}" stroke="#d82c20" '
-            f'stroke-dasharray="5 3"/>'
-        )
-        body.append(
-            f'<text x="{x(ping):.1f}" y="{bottom + 14}" text-anchor="middle" fill="#d82c20">'
-            f"redis-benchmark PING, 1 client: {ping:,.0f}/s</text>"
-        )
-    return _svg(label_w + bar_w + 110, bottom + 24, body, "throughput")
+    guides = [Guide(ping, f"redis-benchmark PING, 1 client: {ping:,.0f}/s")] if ping else []
+    return bar_chart(
+        "Operations per second (median), one client",
+        [f"{e.group} · {e.name}" for e in entries],
+        [Series("ops/s", [e.ops_per_second for e in entries])],
+        guides,
+        guide_colour="#d82c20",
+    )
 
 
 def reference_chart_svg(reference: dict[str, Any]) -> str:
     """redis-benchmark requests per second per command, with 1 client and with 50 clients."""
-    rows = reference.get("redis_benchmark", [])
-    tests = list(dict.fromkeys(r["test"] for r in rows))
-    label_w, bar_w, row_h, top = 120, 480, 34, 34
-    scale_max = max([r["rps"] for r in rows] + [1.0]) * 1.2
-    x = lambda value: label_w + bar_w * value / scale_max  # noqa: E731
+    tests = list(dict.fromkeys(r["test"] for r in reference.get("redis_benchmark", [])))
     colours = {1: "#90a4ae", 50: "#d82c20"}
-    body = ['<text x="10" y="20" font-weight="bold">redis-benchmark on the same server (requests per second)</text>']
-    for index, test in enumerate(tests):
-        y = top + index * row_h
-        body.append(f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end">{html.escape(test)}</text>')
-        for offset, clients in enumerate(CLIENTS):
-            rate = reference_rate(reference, test, clients)
-            if rate is None:
-                continue
-            bar_y = y + 3 + offset * 14
-            body.append(
-                f'<rect x="{label_w}" y="{bar_y}" width="{x(rate) - label_w:.1f}" height="12" '
-                f'fill="{colours[clients]}"/>'
-            )
-            body.append(
-                f'<text x="{x(rate) + 4:.1f}" y="{bar_y + 10}" font-size="11">{rate:,.0f} ({clients} cl.)</text>'
-            )
-    return _svg(label_w + bar_w + 130, top + row_h * len(tests) + 10, body, "redis-benchmark")
+    series = [
+        Series(
+            f"{clients} client{'s' if clients > 1 else ''}",
+            [reference_rate(reference, t, clients) for t in tests],
+            colour=colours.get(clients, "#1565c0"),
+        )
+        for clients in CLIENTS
+    ]
+    return bar_chart("redis-benchmark on the same server (requests per second)", tests, series)
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -409,21 +351,6 @@ def fraction_rows(entries: Sequence[BenchEntry], reference: dict[str, Any] | Non
     return rows
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    def cell(text: str) -> str:
-        return str(text).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 RATIO_HEADER = ("Entry", "Median", "IQR", "Rounds", "Ratio", "Goal", "Verdict")
 
 
@@ -466,103 +393,78 @@ def reference_rows(reference: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+@dataclass
+class Table:
+    header: Sequence[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class GroupSection:
+    name: str
+    table: Table
+    chart: str  # relative to the report
+
+
+@dataclass
+class BenchPage:
+    """Everything both renderings of the report show; the templates only lay it out."""
+
+    source: str
+    entries: int
+    groups: list[GroupSection]
+    environment: Table
+    reference: Table | None = None
+    fractions: Table | None = None
+    requests: str = "?"
+    not_measured: str = ""
+    throughput_chart: bool = False
+
+
+def chart_name(group: str) -> str:
+    return "charts/ratio-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", group).strip("-") or "group") + ".svg"
+
+
+def write_charts(reports: Sequence[GroupReport], entries: Sequence[BenchEntry], reference: Any, out_dir: Path) -> None:
+    (out_dir / "charts").mkdir(parents=True, exist_ok=True)
+    for report in reports:
+        (out_dir / chart_name(report.group)).write_text(ratio_chart_svg(report))
+    if entries:
+        (out_dir / "charts" / "throughput.svg").write_text(throughput_chart_svg(entries, reference))
+    if reference and reference.get("redis_benchmark"):
+        (out_dir / "charts" / "redis-benchmark.svg").write_text(reference_chart_svg(reference))
+
+
+def bench_page(results_path: Path, results: dict[str, Any], reference: dict[str, Any] | None) -> BenchPage:
+    entries = load_entries(results)
+    page = BenchPage(
+        source=str(results_path),
+        entries=len(entries),
+        groups=[
+            GroupSection(r.group, Table(RATIO_HEADER, ratio_rows(r)), chart_name(r.group))
+            for r in ratio_groups(entries)
+        ],
+        environment=Table(("What", "Value"), [list(pair) for pair in environment(results, reference)]),
+        throughput_chart=bool(entries),
+    )
+    if reference and reference.get("redis_benchmark"):
+        page.reference = Table(REFERENCE_HEADER, reference_rows(reference))
+        page.fractions = Table(FRACTION_HEADER, fraction_rows(entries, reference))
+        page.requests = str(reference.get("requests", "?"))
+    else:
+        reason = (reference or {}).get("error") or "no reference file (redis-benchmark runs only under `report bench`)"
+        page.not_measured = f"Not measured: {reason}"
+    return page
+
+
 def write_bench_report(results_path: Path, reference_path: Path | None, out_dir: Path) -> tuple[Path, Path]:
     """Write ``report.md``, ``report.html`` and the SVG charts beside them; returns both report paths."""
     results = json.loads(results_path.read_text())
     reference = json.loads(reference_path.read_text()) if reference_path else None
     entries = load_entries(results)
-    reports = ratio_groups(entries)
-    charts = out_dir / "charts"
-    charts.mkdir(parents=True, exist_ok=True)
-    chart_files = {}
-    for report in reports:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", report.group).strip("-") or "group"
-        (charts / f"ratio-{name}.svg").write_text(ratio_chart_svg(report))
-        chart_files[report.group] = f"charts/ratio-{name}.svg"
-    if entries:
-        (charts / "throughput.svg").write_text(throughput_chart_svg(entries, reference))
-    if reference and reference.get("redis_benchmark"):
-        (charts / "redis-benchmark.svg").write_text(reference_chart_svg(reference))
-
-    env_rows = [list(pair) for pair in environment(results, reference)]
-    not_measured = "Not measured: " + str(
-        (reference or {}).get("error") or "no reference file (redis-benchmark runs only under `report bench`)"
-    )
-    measured = bool(reference and reference.get("redis_benchmark"))
-    md = [
-        "# Benchmark report",
-        "",
-        f"From `{results_path}`; {len(entries)} benchmarks in {len(reports)} groups.",
-        "",
-    ]
-    md += ["A ratio is the entry's median time divided by its group's baseline median (lower is faster).", ""]
-    md += ["## Environment", "", _md_table(("What", "Value"), env_rows), ""]
-    md += ["## Ratios by group", ""]
-    for report in reports:
-        md += [f"### {report.group}", "", _md_table(RATIO_HEADER, ratio_rows(report)), ""]
-        md += [f"![{report.group}]({chart_files[report.group]})", ""]
-    md += ["## Physical reference", ""]
-    if measured and reference:
-        md += [
-            "`redis-benchmark` against the same server, right after the benchmarks "
-            f"(`-n {reference.get('requests', '?')} -P 1`, with 1 and with 50 clients):",
-            "",
-            _md_table(REFERENCE_HEADER, reference_rows(reference)),
-            "",
-            "![redis-benchmark](charts/redis-benchmark.svg)",
-            "",
-            "Each benchmark's throughput as a fraction of what one client gets from the server itself:",
-            "",
-            _md_table(FRACTION_HEADER, fraction_rows(entries, reference)),
-            "",
-        ]
-    else:
-        md += [not_measured + ".", ""]
-    if entries:
-        md += ["![throughput](charts/throughput.svg)", ""]
-    markdown = out_dir / "report.md"
-    markdown.write_text("\n".join(md))
-
-    page = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Benchmark report</title>",
-        f"<style>{BENCH_CSS}</style></head><body><main>",
-        "<h1>Benchmark report</h1>",
-        f"<p>From <code>{html.escape(str(results_path))}</code>: {len(entries)} benchmarks in "
-        f"{len(reports)} groups. "
-        "A ratio is the entry's median time divided by its group's baseline median (lower is faster).</p>",
-        "<h2>Environment</h2>",
-        _html_table(("What", "Value"), env_rows),
-        "<h2>Ratios by group</h2>",
-    ]
-    for report in reports:
-        page += [f"<h3>{html.escape(report.group)}</h3>", _html_table(RATIO_HEADER, ratio_rows(report))]
-        page.append(f"<img src='{chart_files[report.group]}' alt='{html.escape(report.group)} ratios'>")
-    page.append("<h2>Physical reference</h2>")
-    if measured and reference:
-        page += [
-            f"<p><code>redis-benchmark</code> against the same server, right after the benchmarks "
-            f"(<code>-n {reference.get('requests', '?')} -P 1</code>, with 1 and with 50 clients).</p>",
-            _html_table(REFERENCE_HEADER, reference_rows(reference)),
-            "<img src='charts/redis-benchmark.svg' alt='redis-benchmark'>",
-            "<p>Each benchmark's throughput as a fraction of what one client gets from the server itself:</p>",
-            _html_table(FRACTION_HEADER, fraction_rows(entries, reference)),
-        ]
-    else:
-        page.append(f"<p>{html.escape(not_measured)}.</p>")
-    if entries:
-        page.append("<img src='charts/throughput.svg' alt='throughput'>")
-    page.append("</main></body></html>")
-    report_html = out_dir / "report.html"
-    report_html.write_text("\n".join(page))
+    write_charts(ratio_groups(entries), entries, reference, out_dir)
+    page = bench_page(results_path, results, reference)
+    markdown, report_html = out_dir / "report.md", out_dir / "report.html"
+    markdown.write_text(render("bench/report.md", page=page))
+    report_html.write_text(render("bench/report.html", page=page))
     return markdown, report_html
-
-
-BENCH_CSS = """
-body { font: 15px/1.5 system-ui, "DejaVu Sans", sans-serif; color: #1d1d1f; margin: 0; }
-main { max-width: 64rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
-h1 { border-bottom: 3px solid #d82c20; padding-bottom: .3rem; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; }
-th, td { border: 1px solid #d5d5d5; padding: .25rem .6rem; text-align: left; }
-th { background: #f0f0f0; }
-img { display: block; max-width: 100%; margin: .5rem 0 1.5rem; }
-"""

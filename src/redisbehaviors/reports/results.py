@@ -1,5 +1,7 @@
 """Behaviour results: the ``--behaviour-json`` files a spec run writes, read back and aggregated.
 
+The file format is :mod:`redisbehaviors.testing.records` (a versioned schema shared with the writer).
+
 One run is one server (version, backend) under one protocol.  Every scenario of the run is one
 record; a Scenario Outline gives one record per Examples row, all with the scenario's line.
 A *behaviour* is one scenario of one feature file, identified by ``(feature_file, line)``; its
@@ -8,13 +10,14 @@ outcome in a run combines its rows, and its overall outcome combines its runs.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from redisbehaviors.testing.records import BehaviourRecord, RecordFile, ServerBlock
 
 
 class Outcome(StrEnum):
@@ -65,48 +68,28 @@ def combine(outcomes: Iterable[Outcome]) -> Outcome:
     return next((o for o in PRECEDENCE if o in present), Outcome.ABSENT)
 
 
-def version_key(version: str) -> tuple[int, ...]:
-    """``"7.0.15"`` -> ``(7, 0, 15)`` for sorting."""
-    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
-
-
-@dataclass(frozen=True, order=True)
-class ServerInfo:
-    """The server and protocol of one run."""
-
-    version: str
-    protocol: int
-    backend: str = ""
-    mode: str = "standalone"
-
-    @property
-    def label(self) -> str:
-        return f"{self.version} RESP{self.protocol}"
-
-    @property
-    def sort_key(self) -> tuple[tuple[int, ...], int, str]:
-        return (version_key(self.version), self.protocol, self.backend)
-
-
 @dataclass(frozen=True)
 class Record:
-    """One scenario (or one Examples row of an outline) in one run."""
+    """One scenario (or one Examples row of an outline) in one run, with its classified outcome."""
 
-    topic: str
-    feature_file: str
-    feature: str
-    rule: str
-    scenario: str
-    tags: tuple[str, ...]
-    line: int
-    nodeid: str
+    data: BehaviourRecord
     outcome: Outcome
-    reason: str = ""
-    duration: float = 0.0
+
+    @classmethod
+    def of(cls, data: BehaviourRecord) -> Record:
+        return cls(data, classify(data.outcome, data.reason))
 
     @property
     def key(self) -> tuple[str, int]:
-        return (self.feature_file, self.line)
+        return (self.data.feature_file, self.data.line)
+
+    @property
+    def nodeid(self) -> str:
+        return self.data.nodeid
+
+    @property
+    def reason(self) -> str:
+        return self.data.reason
 
     @property
     def example_id(self) -> str:
@@ -114,45 +97,27 @@ class Record:
         _head, bracket, rest = self.nodeid.partition("[")
         return rest[:-1] if bracket and rest.endswith("]") else ""
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Record:
-        return cls(
-            topic=str(data.get("topic", "")),
-            feature_file=str(data["feature_file"]),
-            feature=str(data.get("feature", "")),
-            rule=str(data.get("rule", "")),
-            scenario=str(data.get("scenario", "")),
-            tags=tuple(str(data.get("tags", "")).split()),
-            line=int(data.get("line", 0)),
-            nodeid=str(data.get("nodeid", "")),
-            outcome=classify(str(data.get("outcome", "")), str(data.get("reason", ""))),
-            reason=str(data.get("reason", "")),
-            duration=float(data.get("duration", 0.0)),
-        )
-
 
 @dataclass
 class Run:
-    """One ``--behaviour-json`` file: a server and its records."""
+    """One ``--behaviour-json`` file (:class:`~redisbehaviors.testing.records.RecordFile`): a server and its records."""
 
-    server: ServerInfo
+    server: ServerBlock
     records: list[Record]
     source: str = ""
 
     @classmethod
     def from_json(cls, data: dict[str, Any], source: str = "") -> Run:
-        server = data.get("server", {})
-        info = ServerInfo(
-            version=str(server.get("version", "?")),
-            protocol=int(server.get("protocol", 0)),
-            backend=str(server.get("backend", "")),
-            mode=str(server.get("mode", "standalone")),
-        )
-        return cls(info, [Record.from_json(r) for r in data.get("behaviours", [])], source)
+        """Read a behaviour file's JSON; ``SchemaError`` when its schema version is not this one."""
+        return cls.of(RecordFile.from_json(data, source or "behaviour file"), source)
+
+    @classmethod
+    def of(cls, file: RecordFile, source: str = "") -> Run:
+        return cls(file.server, [Record.of(b) for b in file.behaviours], source)
 
     @classmethod
     def load(cls, path: str | Path) -> Run:
-        return cls.from_json(json.loads(Path(path).read_text()), str(path))
+        return cls.of(RecordFile.read(path), str(path))
 
     @property
     def label(self) -> str:
@@ -209,14 +174,9 @@ def collect(runs: Sequence[Run]) -> list[Behaviour]:
         for record in run.records:
             behaviour = found.get(record.key)
             if behaviour is None:
+                data = record.data
                 behaviour = found[record.key] = Behaviour(
-                    record.topic,
-                    record.feature_file,
-                    record.feature,
-                    record.rule,
-                    record.scenario,
-                    record.tags,
-                    record.line,
+                    data.topic, data.feature_file, data.feature, data.rule, data.scenario, data.tags, data.line
                 )
             behaviour.records.setdefault(run.label, []).append(record)
     return sorted(found.values(), key=lambda b: (b.topic, b.feature_file, b.line))

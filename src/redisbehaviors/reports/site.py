@@ -13,7 +13,6 @@ Examples rows carry theirs too.  No page loads anything from the network.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Sequence
@@ -22,8 +21,10 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from redisbehaviors.reports.featuredoc import QUOTED, Background, Examples, FeatureDoc, Scenario, Step
+from redisbehaviors.reports.featuredoc import QUOTED, Examples, FeatureDoc, Scenario
+from redisbehaviors.reports.render import render
 from redisbehaviors.reports.results import Behaviour, Outcome, Record, Run, Tally, collect, combine
+from redisbehaviors.topics import TOPICS
 
 SYMBOLS: dict[Outcome, str] = {
     Outcome.PASSED: "✓",
@@ -55,10 +56,6 @@ TAG_WORDS = {
 }
 
 
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def tag_text(tag: str) -> str:
     """``since_7_2`` -> ``"Redis ≥ 7.2"``; ``resp3_only`` -> ``"RESP3 only"``; others unchanged."""
     match = VERSION_TAG.fullmatch(tag)
@@ -79,6 +76,129 @@ def command_reference(command: str) -> str:
 
 def feature_url(doc: FeatureDoc) -> str:
     return f"features/{doc.topic}/{doc.stem}.html"
+
+
+# ---------------------------------------------------------------------------------------------- view model
+
+
+@dataclass(frozen=True)
+class Pill:
+    """A result pill: the outcome's symbol and a text; run pills also name their run and explain themselves."""
+
+    outcome: Outcome
+    text: str
+    run: str = ""
+    title: str = ""
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS[self.outcome]
+
+
+def run_pill(label: str, outcome: Outcome, reason: str = "", backend: str = "") -> Pill:
+    title = WORDS[outcome] + (f": {reason}" if reason else "") + (f" (backend {backend})" if backend else "")
+    return Pill(outcome, label, run=label, title=title)
+
+
+def tally_pill(tally: Tally) -> Pill:
+    return Pill(tally.status, tally.summary())
+
+
+def status_pill(outcome: Outcome) -> Pill:
+    return Pill(outcome, WORDS[outcome])
+
+
+def run_pills(site: Site, behaviour: Behaviour | None) -> list[Pill]:
+    if behaviour is None:
+        return [run_pill(label, Outcome.ABSENT) for label in site.labels]
+    return [
+        run_pill(label, behaviour.outcome_in(label), behaviour.reason_in(label), site.backends[label])
+        for label in site.labels
+    ]
+
+
+Segment = tuple[bool, str]  # (is a <placeholder>, text)
+
+
+def step_parts(text: str) -> list[tuple[bool, list[Segment]]]:
+    """Step text cut for display: ``(is a quoted argument, segments)``, each segment marking ``<placeholders>``."""
+    parts = []
+    for index, part in enumerate(QUOTED.split(text)):
+        pieces = re.split(r"(<[\w -]+>)", part)
+        parts.append((index % 2 == 1, [(i % 2 == 1, piece) for i, piece in enumerate(pieces) if piece]))
+    return parts
+
+
+def row_records(behaviour: Behaviour | None, label: str, row_id: str, position: int, total: int) -> list[Record]:
+    """The records of one Examples row in one run: by pytest id, else by position.
+
+    pytest-bdd names a row by its values joined with ``-``; pytest may still change that id
+    (escaping non-ASCII, numbering duplicates), and then the row is found by its position among
+    all the outline's rows, provided the run has exactly one record per row.
+    """
+    records = behaviour.records.get(label, []) if behaviour else []
+    matched = [r for r in records if r.example_id == row_id]
+    if matched or len(records) != total:
+        return matched
+    return [records[position]]
+
+
+def examples_rows(
+    site: Site, doc: FeatureDoc, scenario: Scenario, examples: Examples
+) -> list[tuple[list[str], list[Pill]]]:
+    """Each Examples row's cells and its pill per run."""
+    behaviour = site.behaviour(doc, scenario)
+    all_rows = [row for block in scenario.examples for row in block.rows]
+    out = []
+    for line, cells in examples.rows:
+        position = next(i for i, (row_line, _) in enumerate(all_rows) if row_line == line)
+        pills = []
+        for label in site.labels:
+            rows = row_records(behaviour, label, examples.row_id(cells), position, len(all_rows))
+            reason = rows[0].reason if rows else ""
+            pills.append(run_pill(label, combine(r.outcome for r in rows), reason, site.backends.get(label, "")))
+        out.append((cells, pills))
+    return out
+
+
+@dataclass(frozen=True)
+class TopicView:
+    """A topic on the index page: its manifest entry when it has one, and its feature files."""
+
+    name: str
+    title: str
+    teaches: str
+    components: list[tuple[str, FeatureDoc | None]]  # (component title, its feature file)
+    docs: list[FeatureDoc]
+
+
+def topic_title(name: str) -> str:
+    """The manifest's title of a topic folder (``ttl_locks`` -> ``"TTL & locks"``), else the folder name."""
+    return next((t.title for t in TOPICS if t.name == name), name)
+
+
+def topic_views(features: Sequence[FeatureDoc]) -> list[TopicView]:
+    """The topics in the manifest's order (folders the manifest does not name come after, by name)."""
+    grouped: dict[str, list[FeatureDoc]] = {}
+    for doc in features:
+        grouped.setdefault(doc.topic, []).append(doc)
+    known = {t.name: t for t in TOPICS}
+    order = [t.name for t in TOPICS if t.name in grouped] + sorted(set(grouped) - set(known))
+    views = []
+    for name in order:
+        docs = grouped[name]
+        topic = known.get(name)
+        by_stem = {doc.stem: doc for doc in docs}
+        components = [(c.title, by_stem.get(c.name)) for c in topic.components] if topic else []
+        views.append(TopicView(name, topic_title(name), topic.teaches if topic else "", components, docs))
+    return views
+
+
+def _by_key(run: Run) -> dict[tuple[str, int], list[Record]]:
+    grouped: dict[tuple[str, int], list[Record]] = {}
+    for record in run.records:
+        grouped.setdefault(record.key, []).append(record)
+    return grouped
 
 
 @dataclass
@@ -106,278 +226,8 @@ class Site:
     def tally(self, docs: Sequence[FeatureDoc]) -> Tally:
         return Tally.of(self.outcome(doc, s) for doc in docs for s in doc.scenarios)
 
-    def topics(self) -> dict[str, list[FeatureDoc]]:
-        grouped: dict[str, list[FeatureDoc]] = {}
-        for doc in self.features:
-            grouped.setdefault(doc.topic, []).append(doc)
-        return grouped
-
-
-# ---------------------------------------------------------------------------------------------- pieces
-
-
-def pill(label: str, outcome: Outcome, reason: str = "", backend: str = "") -> str:
-    title = WORDS[outcome] + (f": {reason}" if reason else "") + (f" (backend {backend})" if backend else "")
-    return (
-        f'<span class="pill o-{outcome}" title="{esc(title)}" data-run="{esc(label)}" '
-        f'data-outcome="{outcome}">'
-        f'<span class="sym">{SYMBOLS[outcome]}</span> {esc(label)}</span>'
-    )
-
-
-def status_pill(outcome: Outcome, text: str) -> str:
-    return f'<span class="pill o-{outcome}" data-outcome="{outcome}">{SYMBOLS[outcome]} {esc(text)}</span>'
-
-
-def run_pills(site: Site, behaviour: Behaviour | None) -> str:
-    if not site.labels:
-        return '<span class="pill o-absent">no results</span>'
-    parts = []
-    for label in site.labels:
-        if behaviour is None:
-            parts.append(pill(label, Outcome.ABSENT))
-        else:
-            parts.append(pill(label, behaviour.outcome_in(label), behaviour.reason_in(label), site.backends[label]))
-    return '<span class="pills">' + "".join(parts) + "</span>"
-
-
-def tag_chips(tags: Sequence[str]) -> str:
-    if not tags:
-        return ""
-    chips = "".join(f'<span class="tag" title="@{esc(t)}">{esc(tag_text(t))}</span>' for t in tags)
-    return f'<span class="tags">{chips}</span>'
-
-
-def inline(text: str) -> str:
-    """Step text: quoted arguments as code, ``<placeholders>`` as variables."""
-    parts = QUOTED.split(text)
-    out = []
-    for index, part in enumerate(parts):
-        escaped = esc(part)
-        escaped = re.sub(r"&lt;([\w -]+)&gt;", r"<var>&lt;\1&gt;</var>", escaped)
-        out.append(f'<code class="arg">{escaped}</code>' if index % 2 else escaped)
-    return "".join(out)
-
-
-def paragraphs(text: str) -> str:
-    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
-    return "".join(f"<p>{esc(' '.join(b.split()))}</p>" for b in blocks)
-
-
-def data_table(rows: list[list[str]]) -> str:
-    head, *body = rows
-    out = ['<table class="data"><thead><tr>', *(f"<th>{esc(c)}</th>" for c in head), "</tr></thead><tbody>"]
-    for row in body:
-        out += ["<tr>", *(f"<td>{esc(c)}</td>" for c in row), "</tr>"]
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
-def step_html(step: Step) -> str:
-    keyword = esc(step.keyword)
-    body = f'<li class="step"><span class="kw">{keyword}</span> {inline(step.text)}'
-    if step.docstring is not None:
-        body += f'<pre class="doc">{esc(step.docstring)}</pre>'
-    if step.table:
-        body += data_table(step.table)
-    return body + "</li>"
-
-
-def steps_html(steps: Sequence[Step]) -> str:
-    return '<ol class="steps">' + "".join(step_html(s) for s in steps) + "</ol>"
-
-
-def background_html(background: Background | None) -> str:
-    if background is None:
-        return ""
-    name = f": {esc(background.name)}" if background.name else ""
-    heading = f"<h4>{esc(background.keyword)}{name}</h4>"
-    return f'<div class="background">{heading}{steps_html(background.steps)}</div>'
-
-
-def row_records(behaviour: Behaviour | None, label: str, row_id: str, position: int, total: int) -> list[Record]:
-    """The records of one Examples row in one run: by pytest id, else by position.
-
-    pytest-bdd names a row by its values joined with ``-``; pytest may still change that id
-    (escaping non-ASCII, numbering duplicates), and then the row is found by its position among
-    all the outline's rows, provided the run has exactly one record per row.
-    """
-    records = behaviour.records.get(label, []) if behaviour else []
-    matched = [r for r in records if r.example_id == row_id]
-    if matched or len(records) != total:
-        return matched
-    return [records[position]]
-
-
-def examples_html(site: Site, scenario: Scenario, examples: Examples, behaviour: Behaviour | None) -> str:
-    name = f": {esc(examples.name)}" if examples.name else ""
-    out = [f'<div class="examples"><h4>{esc(examples.keyword)}{name} {tag_chips(examples.tags)}</h4>']
-    out.append('<table class="data"><thead><tr>')
-    out += [f"<th>{esc(c)}</th>" for c in examples.header]
-    out.append('<th class="res">result</th></tr></thead><tbody>')
-    all_rows = [row for block in scenario.examples for row in block.rows]
-    for line, cells in examples.rows:
-        position = next(i for i, (row_line, _) in enumerate(all_rows) if row_line == line)
-        pills = []
-        for label in site.labels:
-            rows = row_records(behaviour, label, examples.row_id(cells), position, len(all_rows))
-            outcome = combine(r.outcome for r in rows)
-            reason = rows[0].reason if rows else ""
-            pills.append(pill(label, outcome, reason, site.backends.get(label, "")))
-        out += ["<tr>", *(f"<td>{esc(c)}</td>" for c in cells), f'<td class="res">{"".join(pills)}</td></tr>']
-    out.append("</tbody></table></div>")
-    return "".join(out)
-
-
-def scenario_html(site: Site, doc: FeatureDoc, scenario: Scenario, root: str) -> str:
-    behaviour = site.behaviour(doc, scenario)
-    outcome = behaviour.outcome if behaviour else Outcome.ABSENT
-    commands = "".join(
-        f'<a class="cmd" href="{root}commands.html#{command_anchor(c)}">{esc(c)}</a>' for c in scenario.commands
-    )
-    out = [
-        f'<section class="scenario o-{outcome}" id="{scenario.anchor}" data-outcome="{outcome}">',
-        f'<h3><a class="anchor" href="#{scenario.anchor}">#</a> {esc(scenario.name)}</h3>',
-        f'<div class="meta">{run_pills(site, behaviour)} {tag_chips(scenario.tags)}</div>',
-    ]
-    if scenario.description:
-        out.append(f'<div class="narrative">{paragraphs(scenario.description)}</div>')
-    out.append(steps_html(scenario.steps))
-    out += [examples_html(site, scenario, ex, behaviour) for ex in scenario.examples]
-    footer = f"{esc(scenario.keyword)} · features/{esc(doc.path)}:{scenario.line}"
-    if commands:
-        footer += f' · <span class="cmds">Commands: {commands}</span>'
-    if behaviour:
-        footer += f' · <span class="nodeid">{esc(behaviour.nodeids[0].split("[")[0])}</span>'
-    out.append(f'<p class="where">{footer}</p></section>')
-    return "".join(out)
-
-
-# ---------------------------------------------------------------------------------------------- pages
-
-
-def page(site: Site, title: str, body: str, root: str) -> str:
-    generated = esc(site.generated)
-    runs = ", ".join(esc(f"{label} ({site.backends[label]})") for label in site.labels) or "no runs"
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · {esc(site.title)}</title>
-<link rel="stylesheet" href="{root}assets/style.css">
-</head>
-<body>
-<header class="top">
-  <a class="home" href="{root}index.html">{esc(site.title)}</a>
-  <nav><a href="{root}index.html#topics">Topics</a> <a href="{root}commands.html">Commands</a></nav>
-  <div class="search">
-    <input id="search" type="search" placeholder="Search behaviours, features, commands…" autocomplete="off"
-           aria-label="Search">
-    <ul id="search-results" hidden></ul>
-  </div>
-</header>
-<main>
-{body}
-</main>
-<footer>Generated {generated} from the feature files and these runs: {runs}.</footer>
-<script>window.SITE_ROOT = "{root}";</script>
-<script src="{root}assets/search-index.js"></script>
-<script src="{root}assets/search.js"></script>
-</body>
-</html>
-"""
-
-
-def legend() -> str:
-    items = "".join(status_pill(o, WORDS[o]) for o in Outcome)
-    return f'<p class="legend">Results: {items}</p>'
-
-
-def feature_page(site: Site, doc: FeatureDoc) -> str:
-    root = "../../"
-    tally = site.tally([doc])
-    toc = "".join(f'<li><a href="#{rule.anchor}">{esc(rule.name)}</a></li>' for rule in doc.rules if rule.name)
-    out = [
-        f'<p class="crumbs"><a href="{root}index.html">Index</a> › '
-        f'<a href="{root}index.html#topic-{esc(doc.topic)}">{esc(doc.topic)}</a></p>',
-        f'<h1><span class="kwd">{esc(doc.keyword)}:</span> {esc(doc.name)}</h1>',
-        tag_chips(doc.tags),
-        f'<div class="narrative lead">{paragraphs(doc.description)}</div>',
-        f'<p class="summary">{status_pill(tally.status, Tally.summary(tally))}</p>',
-    ]
-    if toc:
-        out.append(f'<nav class="toc"><h2>Rules</h2><ol>{toc}</ol></nav>')
-    out.append(legend())
-    out.append(background_html(doc.background))
-    for rule in doc.rules:
-        out.append(f'<article class="rule" id="{rule.anchor}">')
-        if rule.name:
-            out.append(
-                f'<h2><span class="kwd">{esc(rule.keyword)}:</span> {esc(rule.name)} {tag_chips(rule.tags)}</h2>'
-            )
-            if rule.description:
-                out.append(f'<div class="narrative">{paragraphs(rule.description)}</div>')
-            out.append(background_html(rule.background))
-        out += [scenario_html(site, doc, scenario, root) for scenario in rule.scenarios]
-        out.append("</article>")
-    return page(site, doc.name, "\n".join(out), root)
-
-
-def index_page(site: Site) -> str:
-    overall = site.tally(site.features)
-    out = [
-        f"<h1>{esc(site.title)}</h1>",
-        '<div class="narrative lead"><p>An executable specification of Redis: every scenario below was '
-        "run against a real <code>redis-server</code>, and its result is shown for each server version and "
-        "protocol it ran on. Each feature page reads as documentation of one part of Redis (or of one of "
-        "this project's components built on it); the commands index lists the scenarios that use each "
-        "command.</p></div>",
-        f'<p class="summary">{status_pill(overall.status, Tally.summary(overall))}</p>',
-        runs_table(site),
-        legend(),
-    ]
-    if site.errors:
-        items = "".join(f"<li><code>{esc(e)}</code></li>" for e in site.errors)
-        out.append(f'<div class="errors"><h2>Feature files that could not be read</h2><ul>{items}</ul></div>')
-    out.append('<h2 id="topics">Topics</h2>')
-    for topic, docs in site.topics().items():
-        tally = site.tally(docs)
-        out.append(f'<section class="topic" id="topic-{esc(topic)}">')
-        out.append(f"<h3>{esc(topic)} {status_pill(tally.status, Tally.summary(tally))}</h3>")
-        out.append('<table class="features"><thead><tr><th>Feature</th><th>What it shows</th><th>Results</th>')
-        out.append("</tr></thead><tbody>")
-        for doc in docs:
-            feature_tally = site.tally([doc])
-            out.append(
-                f'<tr><td><a href="{feature_url(doc)}">{esc(doc.name)}</a></td><td>{esc(doc.summary)}</td>'
-                f"<td>{status_pill(feature_tally.status, Tally.summary(feature_tally))}</td></tr>"
-            )
-        out.append("</tbody></table></section>")
-    return page(site, "Index", "\n".join(out), "")
-
-
-def runs_table(site: Site) -> str:
-    if not site.runs:
-        return "<p>No results were given: the pages show the specification without results.</p>"
-    rows = []
-    for run in site.runs:
-        tally = Tally.of(combine(r.outcome for r in rows) for rows in _by_key(run).values())
-        rows.append(
-            f"<tr><td>{esc(run.server.version)}</td><td>RESP{run.server.protocol}</td>"
-            f"<td>{esc(run.server.backend)}</td><td>{esc(Tally.summary(tally))}</td></tr>"
-        )
-    return (
-        '<table class="runs"><thead><tr><th>Redis</th><th>Protocol</th><th>Backend</th><th>Behaviours</th>'
-        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )
-
-
-def _by_key(run: Run) -> dict[tuple[str, int], list[Record]]:
-    grouped: dict[tuple[str, int], list[Record]] = {}
-    for record in run.records:
-        grouped.setdefault(record.key, []).append(record)
-    return grouped
+    def run_tally(self, run: Run) -> Tally:
+        return Tally.of(combine(r.outcome for r in rows) for rows in _by_key(run).values())
 
 
 def commands_index(site: Site) -> dict[str, list[tuple[FeatureDoc, Scenario]]]:
@@ -389,32 +239,42 @@ def commands_index(site: Site) -> dict[str, list[tuple[FeatureDoc, Scenario]]]:
     return dict(sorted(index.items()))
 
 
+# ---------------------------------------------------------------------------------------------- pages
+
+
+def _render(template: str, site: Site, root: str, **context: object) -> str:
+    return render(
+        f"site/{template}",
+        site=site,
+        root=root,
+        Outcome=Outcome,
+        WORDS=WORDS,
+        run_pills=run_pills,
+        tally_pill=tally_pill,
+        status_pill=status_pill,
+        topic_title=topic_title,
+        step_parts=step_parts,
+        examples_rows=examples_rows,
+        tag_text=tag_text,
+        feature_url=feature_url,
+        command_anchor=command_anchor,
+        command_reference=command_reference,
+        **context,
+    )
+
+
+def feature_page(site: Site, doc: FeatureDoc) -> str:
+    return _render("feature.html", site, "../../", doc=doc)
+
+
+def index_page(site: Site) -> str:
+    return _render("index.html", site, "", topics=topic_views(site.features))
+
+
 def commands_page(site: Site) -> str:
     index = commands_index(site)
     letters = sorted({c[0] for c in index})
-    jump = " ".join(f'<a href="#letter-{letter}">{letter}</a>' for letter in letters)
-    out = [
-        "<h1>Redis commands</h1>",
-        '<div class="narrative lead"><p>Every Redis command the scenarios send or name, with the behaviours '
-        "that show it. Follow a scenario to read its steps and its result on each server.</p></div>",
-        f'<p class="jump">{jump}</p>',
-    ]
-    current = ""
-    for command, uses in index.items():
-        if command[0] != current:
-            current = command[0]
-            out.append(f'<h2 id="letter-{current}">{current}</h2>')
-        out.append(f'<section class="command" id="{command_anchor(command)}"><h3><code>{esc(command)}</code>')
-        out.append(f' <span class="count">{len(uses)} scenario{"s" if len(uses) != 1 else ""} · ')
-        out.append(f'<a href="{command_reference(command)}">reference</a></span></h3><ul>')
-        for doc, scenario in uses:
-            outcome = site.outcome(doc, scenario)
-            out.append(
-                f'<li>{status_pill(outcome, WORDS[outcome])} <a href="{feature_url(doc)}#{scenario.anchor}">'
-                f'{esc(scenario.name)}</a> <span class="from">— {esc(doc.name)}</span></li>'
-            )
-        out.append("</ul></section>")
-    return page(site, "Commands", "\n".join(out), "")
+    return _render("commands.html", site, "", index=index, letters=letters)
 
 
 def search_index(site: Site) -> list[dict[str, str]]:

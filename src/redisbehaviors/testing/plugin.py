@@ -20,7 +20,6 @@ Scenario tags gate where a behaviour runs (see :data:`TAGS`); an unknown tag fai
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import socket
@@ -117,7 +116,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--redis-cluster-url", default=os.environ.get("REDIS_CLUSTER_URL"), help="external cluster")
     group.addoption("--run-slow", action="store_true", help="also run scenarios tagged @slow")
-    group.addoption("--behaviour-json", default=None, help="write one JSON record per behaviour to this file")
     parser.addini(
         "redis_eager",
         type="bool",
@@ -373,45 +371,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             path, line, _ = item.location
             report.longrepr = (path, (line or 0), report.longrepr[2])
     return report
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    props = dict(report.user_properties)
-    if "bdd.scenario" not in props:
-        return
-    if report.when != "call" and not (report.skipped or report.failed):
-        return
-    record = {k.removeprefix("bdd."): v for k, v in props.items() if k.startswith("bdd.")}
-    record.update(nodeid=report.nodeid, outcome=report.outcome, duration=round(report.duration, 4))
-    if report.skipped and isinstance(report.longrepr, tuple):
-        record["reason"] = str(report.longrepr[2]).removeprefix("Skipped: ")
-    _RESULTS.append(record)
-
-
-_RESULTS: list[dict[str, Any]] = []
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    path = session.config.getoption("behaviour_json")
-    target = session.config.stash.get(_target_key, None)
-    if not path or target is None:
-        return
-    seen: dict[str, dict[str, Any]] = {}
-    for record in _RESULTS:
-        previous = seen.get(record["nodeid"])
-        if previous is None or record["outcome"] == "failed":
-            seen[record["nodeid"]] = record
-    payload = {
-        "server": {
-            "version": target.version_text,
-            "backend": target.backend,
-            "mode": target.mode,
-            "protocol": target.protocol,
-        },
-        "behaviours": list(seen.values()),
-    }
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(payload, indent=1))
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
