@@ -321,13 +321,10 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       Then group "g" on "s" reports lag nil
 
     Scenario: XGROUP CREATECONSUMER replies 1 when it creates the consumer and 0 when it exists
-      Given the client has sent:
-        """
-        XGROUP CREATE s g $ MKSTREAM
-        XGROUP CREATECONSUMER s g cx
-        """
+      Given the client has sent "XGROUP CREATE s g $ MKSTREAM"
       When the client sends "XGROUP CREATECONSUMER s g cx"
-      Then the reply is 0
+      Then the reply is 1
+      And "XGROUP CREATECONSUMER s g cx" replies 0
 
     Scenario: XGROUP SETID back to "0" makes ">" deliver the stream again
       Given the stream "s" has the entries 1-0 to 2-0

@@ -1,25 +1,17 @@
-"""Pub/Sub steps: subscribers on their own connections, a publisher, and the chat component.
+"""Chat steps: members of rooms on :mod:`redisbehaviors.chat`, driven through one typed world.
 
-The shared vocabulary (``tests/steps/redis_commands.py``) is request/reply; a subscriber is not.
-Here each subscriber named in a scenario owns one dedicated connection (Pub/Sub needs it) and
-reads every frame in arrival order, with a bounded wait: replies to its own commands and pushed
-messages are told apart by their first element (``message``, ``subscribe``…), so the same steps
-work under RESP2 and RESP3.
-
-Channel names are moved into the scenario's namespace (``<ns>:chan1``) and the prefix is stripped
-from what subscribers receive, so the feature text reads as plain Redis; names that start with
-``__`` (keyspace notifications) are left alone.  The publisher's replies land in the shared
-``raw`` helper, so ``Then the reply is 2`` works after ``When the publisher sends "PUBLISH …"``.
+Every scenario gets a :class:`ChatWorld` (the ``chat_world`` fixture): the chat under test, a
+client-side clock the scenario advances (typing throttle and expiry), each member's feed and the
+events it delivered so far.  Members wait for events with a bounded poll, never a sleep.  The raw
+Pub/Sub steps (subscribers, the publisher) live in ``subscribers.py``.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import shlex
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -29,7 +21,9 @@ from pytest_bdd import given, parsers, step, then, when
 from redisbehaviors.chat import (
     Chat,
     ChatMessage,
+    Delivery,
     Disconnected,
+    Event,
     Gap,
     PresenceChanged,
     Reconnected,
@@ -39,321 +33,8 @@ from redisbehaviors.chat import (
 )
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.testing import wait_until
-from tests.steps.redis_commands import RawCommands, assert_reply, expected
-
-WAIT = 10.0  # seconds a subscriber waits for a frame before the step fails (generous: loaded CI)
-PUSH_KINDS = {
-    "message",
-    "pmessage",
-    "smessage",
-    "subscribe",
-    "psubscribe",
-    "ssubscribe",
-    "unsubscribe",
-    "punsubscribe",
-    "sunsubscribe",
-}
-NAMES = r'"[^"]*"(?:, "[^"]*")*'
-
-
-def quoted(text: str) -> list[str]:
-    return re.findall(r'"([^"]*)"', text)
-
-
-class Subscriber:
-    """One named client on its own connection, reading every frame in order."""
-
-    def __init__(self, client: redis.Redis, ns: str) -> None:
-        self.client = client
-        self.ns = ns
-        self.connection = client.connection_pool.get_connection()
-        self.inbox: deque[Any] = deque()
-        self.confirmations: list[Any] = []
-        self.reply: Any = None
-        self.error: redis.ResponseError | None = None
-        self.pushes_before_reply = 0
-
-    def channel(self, name: str) -> str:
-        return name if name.startswith("__") else f"{self.ns}:{name}"
-
-    def strip(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return value.replace(f"{{{self.ns}}}:", "").replace(f"{self.ns}:", "")
-        if isinstance(value, list | tuple):
-            return [self.strip(v) for v in value]
-        return value
-
-    def frame(self, timeout: float = WAIT) -> Any:
-        if not self.connection.can_read(timeout=timeout):
-            raise AssertionError(f"nothing arrived within {timeout}s")
-        try:
-            return self.strip(self.connection.read_response(push_request=True))
-        except redis.ResponseError as exc:
-            return exc
-
-    @staticmethod
-    def is_push(frame: Any) -> bool:
-        return isinstance(frame, list) and bool(frame) and frame[0] in PUSH_KINDS
-
-    def subscribe(self, command: str, names: list[str]) -> None:
-        self.connection.send_command(command, *[self.channel(n) for n in names])
-        self.confirmations = [self.frame() for _ in range(max(len(names), 1))]
-
-    def command(self, args: list[str]) -> None:
-        self.connection.send_command(*args)
-        self.pushes_before_reply = 0
-        while True:
-            frame = self.frame()
-            if not self.is_push(frame):
-                break
-            self.inbox.append(frame)
-            self.pushes_before_reply += 1
-        self.error = frame if isinstance(frame, redis.ResponseError) else None
-        self.reply = None if self.error else frame
-
-    def receive(self, timeout: float = WAIT) -> Any:
-        if self.inbox:
-            return self.inbox.popleft()
-        frame = self.frame(timeout)
-        assert self.is_push(frame), f"expected a pushed message, got the reply {frame!r}"
-        return frame
-
-    def close(self) -> None:
-        self.connection.disconnect()
-
-
-class Subscribers(dict[str, Subscriber]):
-    def __init__(self, factory: Callable[..., Any], ns: str) -> None:
-        super().__init__()
-        self.factory, self.ns = factory, ns
-
-    def __missing__(self, name: str) -> Subscriber:
-        subscriber = Subscriber(self.factory(), self.ns)
-        self[name] = subscriber
-        return subscriber
-
-
-@pytest.fixture
-def subscribers(client_factory: Callable[..., Any], ns: str) -> Any:
-    made = Subscribers(client_factory, ns)
-    yield made
-    for subscriber in made.values():
-        subscriber.close()
-
-
-def channel_args(args: list[str], ns: str) -> list[str]:
-    """Move the channel (or pattern) arguments of Pub/Sub commands into the namespace."""
-
-    def moved(name: str) -> str:
-        return name if name.startswith("__") else f"{ns}:{name}"
-
-    name = args[0].upper()
-    if name in ("PUBLISH", "SPUBLISH"):
-        return [args[0], moved(args[1]), *args[2:]]
-    if name == "PUBSUB" and len(args) > 1:
-        sub = args[1].upper()
-        if sub in ("CHANNELS", "SHARDCHANNELS"):
-            return [*args[:2], moved(args[2] if len(args) > 2 else "*")]
-        if sub in ("NUMSUB", "SHARDNUMSUB"):
-            return [*args[:2], *[moved(a) for a in args[2:]]]
-    return args
-
-
-# ------------------------------------------------------------------------------------------------ publisher
-
-
-@step(parsers.re(r'the publisher (?:sends|has sent) "(?P<command>[^"]+)"'))
-def publisher_sends(raw: RawCommands, ns: str, command: str) -> None:
-    args = channel_args(shlex.split(command), ns)
-    try:
-        raw.last, raw.error = raw.strip(raw.client("publisher").execute_command(*args)), None
-    except redis.ResponseError as exc:
-        raw.last, raw.error = None, exc
-    if isinstance(raw.last, list):
-        raw.last = [v.replace(f"{ns}:", "") if isinstance(v, str) else v for v in raw.last]
-
-
-@step("the publisher has sent:")
-def publisher_sends_many(raw: RawCommands, ns: str, docstring: str) -> None:
-    for line in docstring.splitlines():
-        if line.strip():
-            publisher_sends(raw, ns, line.strip())
-            assert raw.error is None, f"{line!r} failed: {raw.error}"
-
-
-# ------------------------------------------------------------------------------------------------ subscribers
-
-
-@step(parsers.re(rf'subscriber "(?P<who>[^"]+)" subscribes to (?P<names>{NAMES})'))
-def subscribe(subscribers: Subscribers, who: str, names: str) -> None:
-    subscribers[who].subscribe("SUBSCRIBE", quoted(names))
-
-
-@step(parsers.re(rf'subscriber "(?P<who>[^"]+)" subscribes to the patterns? (?P<names>{NAMES})'))
-def psubscribe(subscribers: Subscribers, who: str, names: str) -> None:
-    subscribers[who].subscribe("PSUBSCRIBE", quoted(names))
-
-
-@step(parsers.re(rf'subscriber "(?P<who>[^"]+)" shard-subscribes to (?P<names>{NAMES})'))
-def ssubscribe(subscribers: Subscribers, who: str, names: str) -> None:
-    subscribers[who].subscribe("SSUBSCRIBE", quoted(names))
-
-
-@step(parsers.re(r'subscriber "(?P<who>[^"]+)" unsubscribes from every (?P<kind>channel|pattern)'))
-def unsubscribe_all(subscribers: Subscribers, who: str, kind: str) -> None:
-    subscribers[who].subscribe("UNSUBSCRIBE" if kind == "channel" else "PUNSUBSCRIBE", [])
-
-
-@step(parsers.re(r'subscriber "(?P<who>[^"]+)" (?:sends|has sent) "(?P<command>[^"]+)"'))
-def subscriber_sends(subscribers: Subscribers, raw: RawCommands, ns: str, who: str, command: str) -> None:
-    args = shlex.split(command)
-    if args[0].upper() not in ("PUBLISH", "SPUBLISH", "PUBSUB"):
-        args = raw.namespaced(args)  # key names, as the shared steps do
-    subscribers[who].command(channel_args(args, ns))
-
-
-@then(parsers.re(r'subscriber "(?P<who>[^"]+)" got the confirmations (?P<value>\[.+\])'))
-def confirmations(subscribers: Subscribers, who: str, value: str) -> None:
-    assert_reply(subscribers[who].confirmations, value)
-
-
-@then(parsers.re(r'subscriber "(?P<who>[^"]+)" got the reply (?P<value>.+?)(?P<first> before any message)?'))
-def subscriber_reply(subscribers: Subscribers, who: str, value: str, first: str | None) -> None:
-    subscriber = subscribers[who]
-    assert subscriber.error is None, f"expected {value}, Redis replied the error {subscriber.error}"
-    assert_reply(subscriber.reply, value)
-    if first:
-        assert subscriber.pushes_before_reply == 0, f"{subscriber.pushes_before_reply} message(s) came first"
-
-
-@then(parsers.re(r'subscriber "(?P<who>[^"]+)" got an error saying "(?P<text>.+)"'))
-def subscriber_error(subscribers: Subscribers, who: str, text: str) -> None:
-    error = subscribers[who].error
-    assert error is not None, f"expected an error, got the reply {subscribers[who].reply!r}"
-    assert text in str(error), f"expected an error saying {text!r}, got {error}"
-
-
-@then(parsers.re(r'subscriber "(?P<who>[^"]+)" receives (?P<value>\[.+\])'))
-def receives(subscribers: Subscribers, who: str, value: str) -> None:
-    assert_reply(subscribers[who].receive(), value)
-
-
-@then(parsers.re(r'subscriber "(?P<who>[^"]+)" receives, in order:'))
-def receives_in_order(subscribers: Subscribers, who: str, docstring: str) -> None:
-    for line in docstring.splitlines():
-        if line.strip():
-            assert_reply(subscribers[who].receive(), line.strip())
-
-
-@then(parsers.re(r'"(?P<command>PUBSUB [^"]+)" lists (?P<value>\[.*\])'))
-def pubsub_lists(raw: RawCommands, ns: str, command: str, value: str) -> None:
-    publisher_sends(raw, ns, command)
-    assert raw.error is None, f"Redis replied the error {raw.error}"
-    assert_reply(raw.last, value, any_order=True)
-
-
-@then(
-    parsers.re(
-        r"within (?P<seconds>\d+) seconds the server lists (?P<count>\d+) Pub/Sub connections? "
-        r"of this scenario"
-    )
-)
-def pubsub_connections(subscribers: Subscribers, r: redis.Redis, ns: str, seconds: str, count: str) -> None:
-    def mine() -> list[dict[str, Any]]:
-        return [c for c in r.client_list(_type="pubsub") if c.get("name", "").startswith(ns)]
-
-    wait_until(lambda: len(mine()) == int(count), float(seconds), what=f"{count} Pub/Sub connections")
-    assert all(int(c["sub"]) + int(c["psub"]) >= 1 for c in mine()), mine()
-
-
-@given(parsers.re(r'subscriber "(?P<who>[^"]+)" is named for this scenario'))
-def name_subscriber(subscribers: Subscribers, ns: str, who: str) -> None:
-    subscribers[who].command(["CLIENT", "SETNAME", f"{ns}-{who}"])
-
-
-# ---------------------------------------------------------------------------------------------- backpressure
-
-
-@given(parsers.re(r'the server setting "(?P<name>[^"]+)" is "(?P<value>[^"]*)"'))
-def server_setting(server_config: Callable[[str, str], None], name: str, value: str) -> None:
-    server_config(name, value)
-
-
-@when(
-    parsers.re(
-        r'the publisher floods "(?P<channel>[^"]+)" with (?P<kb>\d+) kB messages, '
-        r'while subscriber "(?P<fast>[^"]+)" keeps reading, '
-        r"until only (?P<left>\d+) subscribers? receives? them"
-    )
-)
-def flood(
-    raw: RawCommands,
-    subscribers: Subscribers,
-    ctx: dict[str, Any],
-    ns: str,
-    channel: str,
-    kb: str,
-    fast: str,
-    left: str,
-) -> None:
-    """Publish big messages until PUBLISH counts ``left`` receivers (bounded: 4000 publishes)."""
-    reader = subscribers[fast]
-    payload = "x" * (int(kb) * 1024)
-    published = received = 0
-    client = raw.client("publisher")
-
-    def drain() -> int:
-        count = 0
-        while reader.connection.can_read(timeout=0):
-            frame = reader.frame()
-            assert frame[0] == "message", frame
-            count += 1
-        return count
-
-    for _ in range(4000):
-        receivers = client.execute_command("PUBLISH", f"{ns}:{channel}", payload)
-        published += 1
-        received += drain()
-        if receivers == int(left):
-            break
-    else:
-        raise AssertionError(
-            f"after {published} publishes PUBLISH still counted more than {left} receiver(s)"
-        )
-    deadline = time.monotonic() + WAIT
-    while received < published and time.monotonic() < deadline:
-        if reader.connection.can_read(timeout=0.5):
-            received += drain()
-    ctx["flood"] = {"published": published, "received": received}
-
-
-@then(parsers.re(r'subscriber "(?P<who>[^"]+)" is disconnected by the server'))
-def disconnected(subscribers: Subscribers, who: str) -> None:
-    """What was buffered can still be read; then the connection ends (EOF)."""
-    subscriber = subscribers[who]
-    deadline = time.monotonic() + WAIT
-    with pytest.raises(redis.ConnectionError):
-        while time.monotonic() < deadline:
-            if subscriber.connection.can_read(timeout=0.5):
-                subscriber.connection.read_response(push_request=True)
-        raise AssertionError(f"subscriber {who} was still connected after {WAIT}s")
-
-
-@then(parsers.re(r'subscriber "(?P<who>[^"]+)" received every flood message'))
-def fast_got_all(ctx: dict[str, Any], who: str) -> None:
-    flood = ctx["flood"]
-    assert flood["received"] == flood["published"], flood
-
-
-@then(parsers.re(r'the server log says "(?P<text>[^"]+)"'))
-def server_log(redis_target: Any, text: str) -> None:
-    server = redis_target.server
-    if server is None:
-        pytest.skip("the server's log is only readable when the suite started it")
-    wait_until(lambda: text in server.log_path.read_text(errors="replace"), 5, what=f"{text!r} in the log")
-
-
-# ------------------------------------------------------------------------------------------------ the chat
+from tests.steps.pubsub.subscribers import NAMES, WAIT, Subscribers, quoted
+from tests.steps.redis_commands import expected
 
 
 class FakeClock:
@@ -366,17 +47,25 @@ class FakeClock:
         return self.now
 
 
+@dataclass
 class ChatWorld:
-    def __init__(self, factory: Callable[..., Any], ns: str) -> None:
-        self.factory, self.ns = factory, ns
-        self.clock = FakeClock()
-        self.options: dict[str, Any] = {}
-        self._chat: Chat | None = None
-        self.feeds: dict[str, RoomFeed] = {}
-        self.events: dict[str, list[Any]] = {}
-        self.last: Any = None
-        self.error: Exception | None = None
-        self.typing_results: list[bool] = []
+    """The chat of one scenario: its options, the clients' clock, and each member's feed and events."""
+
+    factory: Callable[..., Any]
+    ns: str
+    clock: FakeClock = field(default_factory=FakeClock)
+    options: dict[str, Any] = field(default_factory=dict)  # Chat(...) options the scenario sets first
+    feeds: dict[str, RoomFeed] = field(default_factory=dict)
+    events: dict[str, list[Event]] = field(default_factory=dict)
+    last: Delivery | None = None  # what the last message sent did
+    error: InvalidInput | None = None
+    typing_results: list[bool] = field(default_factory=list)
+    _chat: Chat | None = None
+
+    @property
+    def sent(self) -> Delivery:
+        assert self.last is not None, "no message was sent in this scenario"
+        return self.last
 
     @property
     def chat(self) -> Chat:
@@ -393,7 +82,7 @@ class ChatWorld:
         self.feeds[member] = feed
         self.events.setdefault(member, []).extend(feed.open())  # a rejoin keeps what came before
 
-    def poll_until(self, member: str, condition: Callable[[list[Any]], bool], what: str) -> list[Any]:
+    def poll_until(self, member: str, condition: Callable[[list[Event]], bool], what: str) -> list[Event]:
         deadline = time.monotonic() + WAIT
         while not condition(self.events[member]):
             if time.monotonic() > deadline:
@@ -409,13 +98,13 @@ class ChatWorld:
 
 
 @pytest.fixture
-def chat_world(client_factory: Callable[..., Any], ns: str) -> Any:
+def chat_world(client_factory: Callable[..., Any], ns: str) -> Iterator[ChatWorld]:
     world = ChatWorld(client_factory, ns)
     yield world
     world.close()
 
 
-def messages(events: list[Any]) -> list[ChatMessage]:
+def messages(events: list[Event]) -> list[ChatMessage]:
     return [e for e in events if isinstance(e, ChatMessage)]
 
 
@@ -478,7 +167,7 @@ def try_say(chat_world: ChatWorld, member: str, body: str, room: str) -> None:
 
 @then(parsers.re(r"the message was published to (?P<count>\d+) subscribers?"))
 def published_to(chat_world: ChatWorld, count: str) -> None:
-    assert chat_world.last.receivers == int(count), chat_world.last
+    assert chat_world.sent.receivers == int(count), chat_world.sent
 
 
 @step(
@@ -593,7 +282,7 @@ def raw_payload(chat_world: ChatWorld, subscribers: Subscribers, value: str, nam
     want = json.loads(value)
     assert {k: payload[k] for k in want} == want, payload
     assert set(payload) == set(want) | set(quoted(names)), sorted(payload)
-    sent = chat_world.last.message
+    sent = chat_world.sent.message
     assert (payload["id"], payload["prev"], payload["time"]) == (sent.id, sent.prev, sent.time), payload
     assert payload["time"] == int(sent.id.split("-")[0]), "time is the server clock of the id"
 

@@ -1,23 +1,13 @@
-"""Streams steps: stream-shaped replies, the pending entries list, and the media pipeline.
+"""Media pipeline steps: producers, workers and the monitor of :mod:`redisbehaviors.media`.
 
-Raw stream commands go through the shared vocabulary (``tests/steps/redis_commands.py``).  Two
-reply shapes need help to read the same under RESP2 and RESP3:
-
-* ``XREAD``/``XREADGROUP`` answer ``[[stream, entries]]`` in RESP2 but ``{stream: entries}`` in
-  RESP3, so ``the stream read delivers …`` looks only at the entries of the one stream read;
-* ``XPENDING`` rows carry an idle time that changes with every millisecond, so ``the pending
-  entries of group …`` compares ``[id, consumer, deliveries]`` and idle times are checked
-  against bounds.
-
-The media pipeline steps drive :mod:`redisbehaviors.media` step by step: a worker "takes a
-batch", "crashes" (drops it without acknowledging), "finishes its batch" (handler, then
-apply-and-ack), or runs its loop until a condition holds, bounded in time.
+The steps drive the pipeline step by step through one typed world (the ``media_world`` fixture,
+a :class:`MediaWorld`): a worker "takes a batch", "crashes" (drops it without acknowledging),
+"finishes its batch" (handler, then apply-and-ack), or runs its loop until a condition holds,
+bounded in time.  The raw stream steps (replies, the pending entries list) live in ``streams.py``.
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,199 +19,9 @@ from pytest_bdd import given, parsers, step, then, when
 from redisbehaviors.media import Job, Lease, MediaPipeline, Monitor, ServerFeatures, Worker
 from redisbehaviors.media.handlers import simulate
 from redisbehaviors.testing import wait_until
-from tests.steps.redis_commands import RawCommands, expected, normalize, show
+from tests.steps.redis_commands import expected
 
 WAIT = 10.0  # seconds: generous bound for anything polled on a loaded machine
-
-# ------------------------------------------------------------------------------------------------ raw replies
-
-
-def _read_entries(reply: Any) -> Any:
-    """Entries of a one-stream XREAD/XREADGROUP reply (None when the reply was nil)."""
-    if reply is None:
-        return None
-    if isinstance(reply, dict):
-        (value,) = reply.values()
-        return value
-    return reply[0][1]
-
-
-def _peek(raw: RawCommands, command: str) -> Any:
-    """Send a command for a check without replacing the reply the scenario is looking at."""
-    last, error = raw.last, raw.error
-    try:
-        return normalize(raw.must(command))
-    finally:
-        raw.last, raw.error = last, error
-
-
-def _pairs(flat: list[Any]) -> dict[str, Any]:
-    return dict(zip(flat[::2], flat[1::2], strict=True))
-
-
-@given(parsers.re(r'the stream "(?P<stream>[^"]+)" has the entries (?P<first>\d+)-0 to (?P<last>\d+)-0'))
-def stream_with_entries(raw: RawCommands, stream: str, first: str, last: str) -> None:
-    client = raw.client("setup")
-    pipe = client.pipeline(transaction=False)
-    name = raw.prefix + stream
-    for ms in range(int(first), int(last) + 1):
-        pipe.execute_command("XADD", name, f"{ms}-0", "n", str(ms))
-    pipe.execute()
-
-
-@given(parsers.parse("the server keeps at most {count:d} entries per stream node"))
-def stream_node_size(raw: RawCommands, count: int) -> None:
-    reply = _peek(raw, "CONFIG GET stream-node-max-entries")
-    assert reply == ["stream-node-max-entries", str(count)], (
-        f"CONFIG GET stream-node-max-entries: {show(reply)}"
-    )
-
-
-@then(parsers.re(r"the stream read delivers the ids (?P<value>\[.*\])"))
-def read_delivers_ids(raw: RawCommands, value: str) -> None:
-    assert raw.error is None, f"Redis replied the error {raw.error!s}"
-    entries = normalize(_read_entries(raw.last))
-    assert entries is not None, f"expected the ids {value}, Redis replied nil"
-    got = [entry[0] for entry in entries]
-    assert got == expected(value), f"expected the ids {value}, got {show(got)}"
-
-
-@then(parsers.re(r"the stream read delivers (?P<value>(?!the ids).+)"))
-def read_delivers(raw: RawCommands, value: str) -> None:
-    assert raw.error is None, f"Redis replied the error {raw.error!s}"
-    got = normalize(_read_entries(raw.last))
-    assert got == expected(value), f"expected {value}, Redis delivered {show(got)}"
-
-
-@then(parsers.re(r"the entries in the reply have the ids (?P<value>\[.*\])"))
-def reply_entry_ids(raw: RawCommands, value: str) -> None:
-    assert raw.error is None, f"Redis replied the error {raw.error!s}"
-    got = [entry[0] for entry in normalize(raw.last)]
-    assert got == expected(value), f"expected the ids {value}, got {show(got)}"
-
-
-@then(parsers.parse("the reply holds {count:d} strictly increasing stream ids"))
-def reply_increasing_ids(raw: RawCommands, count: int) -> None:
-    ids = normalize(raw.last)
-    assert len(ids) == count, f"expected {count} ids, got {show(ids)}"
-    keys = [tuple(int(part) for part in i.split("-")) for i in ids]
-    assert all(a < b for a, b in itertools.pairwise(keys)), f"ids do not increase: {show(ids)}"
-
-
-@then(parsers.re(r'the stream "(?P<stream>[^"]+)" holds the ids (?P<value>\[.*\])'))
-def stream_holds_ids(raw: RawCommands, stream: str, value: str) -> None:
-    got = [entry[0] for entry in _peek(raw, f"XRANGE {stream} - +")]
-    assert got == expected(value), f"expected {stream} to hold {value}, it holds {show(got)}"
-
-
-@then(
-    parsers.re(
-        r'the pending entries of group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)" are (?P<value>\[.*\])'
-    )
-)
-def pending_entries(raw: RawCommands, group: str, stream: str, value: str) -> None:
-    rows = _peek(raw, f"XPENDING {stream} {group} - + 1000")
-    got = [[entry_id, consumer, deliveries] for entry_id, consumer, _idle, deliveries in rows]
-    assert got == expected(value), f"expected pending [id, consumer, deliveries] {value}, got {show(got)}"
-
-
-@then(parsers.re(r'the XPENDING reply is one row, for "(?P<entry>[^"]+)" owned by "(?P<consumer>[^"]+)"'))
-def one_pending_row(raw: RawCommands, entry: str, consumer: str) -> None:
-    assert raw.error is None, f"Redis replied the error {raw.error!s}"
-    rows = normalize(raw.last)
-    assert len(rows) == 1 and rows[0][:2] == [entry, consumer], f"XPENDING rows: {show(rows)}"
-    assert rows[0][3] == 1 and isinstance(rows[0][2], int), f"XPENDING row: {show(rows[0])}"
-
-
-@then(
-    parsers.re(
-        r'entry "(?P<entry>[^"]+)" of group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)" has been idle '
-        r"(?P<how>at least|less than) (?P<ms>\d+) ms"
-    )
-)
-def entry_idle(raw: RawCommands, entry: str, group: str, stream: str, how: str, ms: str) -> None:
-    rows = _peek(raw, f"XPENDING {stream} {group} {entry} {entry} 1")
-    assert rows, f"{entry} is not pending in group {group}"
-    idle = rows[0][2]
-    if how == "at least":
-        assert idle >= int(ms), f"{entry} has been idle {idle} ms, expected at least {ms}"
-    else:
-        assert idle < int(ms), f"{entry} has been idle {idle} ms, expected less than {ms}"
-
-
-@then(
-    parsers.re(
-        r'group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)" reports '
-        r'(?P<name>[\w-]+) (?P<value>nil|-?\d+|"[^"]*")'
-    )
-)
-def group_reports(raw: RawCommands, group: str, stream: str, name: str, value: str) -> None:
-    groups = [_pairs(row) for row in _peek(raw, f"XINFO GROUPS {stream}")]
-    info = next((g for g in groups if g["name"] == group), None)
-    assert info is not None, f"no group {group!r} on {stream!r}: {show(groups)}"
-    assert info.get(name) == expected(value), (
-        f"XINFO GROUPS {name}: expected {value}, got {show(info.get(name))}"
-    )
-
-
-@then(
-    parsers.re(
-        r'the consumers of group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)" and their pending counts are '
-        r"(?P<value>\[.*\])"
-    )
-)
-def consumers_pending(raw: RawCommands, group: str, stream: str, value: str) -> None:
-    rows = [_pairs(row) for row in _peek(raw, f"XINFO CONSUMERS {stream} {group}")]
-    got = [[row["name"], row["pending"]] for row in rows]
-    assert got == expected(value), f"expected consumers {value}, got {show(got)}"
-
-
-# ------------------------------------------------------------------------------------------------ blocking
-
-
-@dataclass
-class BackgroundRead:
-    thread: threading.Thread
-    reply: Any = None
-    error: BaseException | None = None
-
-
-@when(parsers.re(r'client "(?P<who>[^"]+)" is blocked in "(?P<command>[^"]+)"'))
-def client_blocked(raw: RawCommands, ctx: dict[str, Any], who: str, command: str) -> None:
-    args = raw.namespaced(command.split())
-    client = raw.client(who)
-    client_id = client.client_id()
-    background = BackgroundRead(threading.Thread(daemon=True, target=lambda: None))
-
-    def run() -> None:
-        try:
-            background.reply = raw.strip(client.execute_command(*args))
-        except redis.RedisError as exc:
-            background.error = exc
-
-    background.thread = threading.Thread(target=run, daemon=True)
-    background.thread.start()
-    ctx.setdefault("blocked", {})[who] = background
-    watcher = raw.client("watcher")
-    wait_until(
-        lambda: (
-            f"id={client_id} " in watcher.execute_command("CLIENT", "LIST", "ID", client_id)
-            and "flags=b" in watcher.execute_command("CLIENT", "LIST", "ID", client_id)
-        ),
-        WAIT,
-        what=f"client {who} to be blocked",
-    )
-
-
-@then(parsers.re(r'client "(?P<who>[^"]+)" is woken with the ids (?P<value>\[.*\])'))
-def client_woken(ctx: dict[str, Any], who: str, value: str) -> None:
-    background: BackgroundRead = ctx["blocked"][who]
-    background.thread.join(WAIT)
-    assert not background.thread.is_alive(), f"client {who} is still blocked after {WAIT} s"
-    assert background.error is None, f"client {who} got an error: {background.error}"
-    got = [entry[0] for entry in normalize(_read_entries(background.reply))]
-    assert got == expected(value), f"client {who} got the ids {show(got)}, expected {value}"
-
 
 # ---------------------------------------------------------------------------------------- media pipeline
 
