@@ -36,9 +36,24 @@ def browser(tmp_path: Path, *args: str) -> str:
     return done.stdout
 
 
+MARKDOWN_FEATURE = """Feature: Expiry in Markdown
+  A command that *replaces* a value drops its TTL, one that *alters* it keeps it; see `SET … KEEPTTL`.
+
+  - reading never extends a life
+  - <b>raw HTML</b> stays text
+
+  Scenario: SET drops the TTL
+    Given the client has sent "SET k v EX 100"
+    When the client sends "SET k w"
+    Then the reply is "OK"
+"""
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     features, paths = write_fixture(tmp_path)
+    (features / "ttl_locks").mkdir()
+    (features / "ttl_locks" / "expiring.feature").write_text(MARKDOWN_FEATURE)
     build_site(load_features(features), load_runs(paths), tmp_path / "site", generated="test")
     return tmp_path / "site"
 
@@ -62,10 +77,29 @@ def test_searching_for_a_command_lists_the_command_and_the_scenarios_that_use_it
     assert "PING" not in results
 
 
-def test_a_screenshot_of_the_feature_page_is_a_real_picture(site: Path, tmp_path: Path) -> None:
-    shot = tmp_path / "feature.png"
-    page = (site / "features" / "demo" / "counters.html").as_uri()
-    browser(tmp_path, "--window-size=1200,1400", f"--screenshot={shot}", page)
+def test_a_narrative_shows_its_markdown_formatted_and_its_html_as_text(site: Path, tmp_path: Path) -> None:
+    dom = browser(tmp_path, "--dump-dom", (site / "features" / "ttl_locks" / "expiring.html").as_uri())
+    assert "A command that <em>replaces</em> a value drops its TTL, one that <em>alters</em> it keeps it" in dom
+    assert "<code>SET … KEEPTTL</code>" in dom
+    assert "<li>reading never extends a life</li>" in dom
+    assert "<li>&lt;b&gt;raw HTML&lt;/b&gt; stays text</li>" in dom
+    assert "*replaces*" not in dom
+    assert '<a href="../../index.html#topic-ttl_locks">TTL &amp; locks</a>' in dom
+
+
+def test_the_index_lists_manifest_topics_with_their_titles_first(site: Path, tmp_path: Path) -> None:
+    dom = browser(tmp_path, "--dump-dom", (site / "index.html").as_uri())
+    assert dom.index('<section class="topic" id="topic-ttl_locks">') < dom.index(
+        '<section class="topic" id="topic-demo">'
+    )
+    assert "<h3>TTL &amp; locks " in dom
+    assert "A command that <em>replaces</em> a value drops its TTL" in dom  # the feature's summary
+
+
+@pytest.mark.parametrize("page", ["features/demo/counters.html", "index.html", "features/ttl_locks/expiring.html"])
+def test_a_screenshot_of_each_page_is_a_real_picture(site: Path, tmp_path: Path, page: str) -> None:
+    shot = tmp_path / "page.png"
+    browser(tmp_path, "--window-size=1200,1400", f"--screenshot={shot}", (site / page).as_uri())
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 20_000  # a blank page compresses to a few kilobytes

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from redisbehaviors.reports import badges, bench, matrix
+from redisbehaviors.reports import badges, bench, matrix, readme
 from redisbehaviors.reports.featuredoc import commands_in, load_features, parse_feature_text
 from redisbehaviors.reports.results import Outcome, Run, Tally, classify, collect, combine, load_runs
-from redisbehaviors.reports.runner import run_pytest
+from redisbehaviors.reports.runner import RunProgress, run_pytest
 from redisbehaviors.reports.site import build_site, tag_text
-from redisbehaviors.testing.records import SCHEMA_VERSION
+from redisbehaviors.testing.records import SCHEMA_VERSION, RecordFile, SchemaError
+from redisbehaviors.topics import TOPICS
 
 FEATURE = '''@component
 Feature: Counters count
@@ -192,16 +193,39 @@ def test_badges_distinguish_passing_failing_and_version_skipped(tmp_path: Path) 
     assert len(list(tmp_path.rglob("*.svg"))) == 1 + 1 + 1 + 5
 
 
-def test_readme_table_has_a_topic_row_and_a_feature_row_linking_the_feature_file(tmp_path: Path) -> None:
-    runs = [Run.from_json(run_json("7.0.15", 2))]
-    badges.write_badges(collect(runs), tmp_path, runs)
-    table = (tmp_path / "README-table.md").read_text().splitlines()
-    assert table[0] == "![Redis behaviours](../../raw/gh-pages/badges/overall.svg)"
-    assert "| **demo** | *all features* | ![demo](../../raw/gh-pages/badges/topics/demo.svg) |" in table
+def test_the_readme_table_lists_manifest_topics_then_other_folders_with_their_badges(tmp_path: Path) -> None:
+    features, _ = write_fixture(tmp_path)
+    lines = readme.status_table(load_features(features)).splitlines()
+    assert lines[0] == "![Redis behaviours](../../raw/gh-pages/badges/overall.svg)"
+    topic_rows = [line for line in lines if line.startswith("| **")]
+    assert [row.split("**")[1] for row in topic_rows] == [*(t.title for t in TOPICS), "demo"]
     assert (
         "| demo | [Counters count](features/demo/counters.feature) | "
-        "![4 passing · 1 for another Redis version](../../raw/gh-pages/badges/features/demo/counters.svg) |"
-    ) in table
+        "![counters](../../raw/gh-pages/badges/features/demo/counters.svg) |"
+    ) in lines
+
+
+def test_a_components_feature_links_its_usage_page_from_the_manifest() -> None:
+    doc = parse_feature_text("Feature: Locks\n  Scenario: S\n    Given x\n", "ttl_locks/locks.feature")
+    table = readme.status_table([doc])
+    assert "[Locks](features/ttl_locks/locks.feature) · [usage](docs/ttl_locks/locks.md)" in table
+
+
+def test_the_readme_table_is_replaced_between_its_markers_only() -> None:
+    text = f"# Title\n\nbefore\n{readme.BEGIN}\nold table\n{readme.END}\nafter\n"
+    assert (
+        readme.replace_table(text, "new | table\n")
+        == f"# Title\n\nbefore\n{readme.BEGIN}\nnew | table\n{readme.END}\nafter\n"
+    )
+    with pytest.raises(readme.ReadmeError, match="marker"):
+        readme.replace_table("# no markers\n", "table")
+
+
+def test_the_readme_status_table_is_up_to_date_with_the_manifest_and_the_features() -> None:
+    root = Path(__file__).resolve().parents[2]
+    current = (root / "README.md").read_text(encoding="utf-8")
+    expected = readme.replace_table(current, readme.status_table(load_features(root / "features")))
+    assert current == expected, "README.md's status table is out of date: run `redisbehaviors report readme`"
 
 
 def test_slug_keeps_file_names_safe() -> None:
@@ -453,6 +477,10 @@ def test_run_pytest_keeps_the_log_and_reads_the_closing_line(tmp_path: Path) -> 
     assert result.returncode == 1 and not result.ok
     assert re.fullmatch(r"1 failed, 1 passed in [\d.]+s", result.summary)
     assert "test_bad" in (tmp_path / "log.txt").read_text()
+    events = [json.loads(line) for line in (tmp_path / "log.events.jsonl").read_text().splitlines()]
+    assert events[0] == {"event": "collected", "total": 2}
+    assert [e["category"] for e in events if e["event"] == "test"] == ["passed", "failed"]
+    assert events[-1]["event"] == "finished" and events[-1]["exitstatus"] == 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -476,15 +504,15 @@ def test_report_site_command_rebuilds_badges_and_docs_from_json(tmp_path: Path) 
     assert empty.handler(empty) == 2
 
 
-def test_the_progress_counter_counts_result_characters_until_the_first_section_rule() -> None:
-    from redisbehaviors.reports.runner import ProgressCounter
-
-    counter = ProgressCounter()
-    counter.feed("..F.s")
-    counter.feed("..   [ 10%]\n..E\n")
-    counter.feed("=========== FAILURES ===========\nFAILED tests/x.py::test_y\n")
-    assert counter.counts == {".": 7, "F": 1, "s": 1, "E": 1}
-    assert counter.describe() == "10 tests done (10%), 2 failed, 1 skipped"
+def test_progress_is_counted_from_the_events_in_pytests_words() -> None:
+    progress = RunProgress()
+    progress.feed({"event": "collected", "total": 4})
+    for nodeid, category in (("a", "passed"), ("b", "failed"), ("c", "skipped"), ("c", "error")):
+        progress.feed({"event": "test", "nodeid": nodeid, "category": category})
+    assert progress.describe() == "3/4 tests done, 1 failed, 1 passed, 1 skipped, 1 error"
+    assert progress.summary() == ""  # not finished yet
+    progress.feed({"event": "finished", "exitstatus": 1, "seconds": 1.5})
+    assert progress.summary() == "1 failed, 1 passed, 1 skipped, 1 error in 1.50s"
 
 
 def test_an_examples_row_whose_pytest_id_was_changed_is_found_by_its_position(tmp_path: Path) -> None:
@@ -532,13 +560,102 @@ def test_a_binary_that_cannot_tell_its_version_is_left_out_of_the_matrix(tmp_pat
     assert matrix.discover_servers([str(fake), str(broken)], discover=False) == []
 
 
-def test_the_progress_counter_reads_the_default_verbosity_too() -> None:
-    from redisbehaviors.reports.runner import ProgressCounter
+# ---------------------------------------------------------------------------------------------- records schema
 
-    counter = ProgressCounter()
-    counter.feed("============ test session starts ============\nplatform linux -- Python 3.11\n")
-    counter.feed("collected 9 items\n\ntests/benchmarks/bench_a.py ...s")
-    counter.feed("..   [ 66%]\ntests/benchmarks/bench_b.py F..  [100%]\n")
-    counter.feed("Name (time in us)   Min   Max\n----\ntest_x   92.0 (1.0)\n")
-    assert counter.counts == {".": 7, "s": 1, "F": 1}
-    assert counter.percent == 100
+
+def test_a_record_file_round_trips_through_json_with_the_vendor_fields() -> None:
+    data = run_json("7.2.4", 3)
+    data["server"].update(vendor="valkey", vendor_version="8.1.1")
+    file = RecordFile.from_json(json.loads(json.dumps(data)))
+    assert file.server.product == "valkey 8.1.1 (Redis 7.2.4)"
+    assert file.behaviours[2].tags == ("since_7_2",) and file.behaviours[2].line == 21
+    assert RecordFile.from_json(file.to_json()) == file
+    run = Run.of(file)
+    assert run.label == "valkey 8.1.1 RESP3"
+    assert Run.from_json(run_json("7.2.4", 3)).label == "7.2.4 RESP3"
+
+
+@pytest.mark.parametrize("version", [None, 1, SCHEMA_VERSION + 1])
+def test_a_behaviour_file_of_another_schema_version_is_refused_with_what_to_do(tmp_path: Path, version: Any) -> None:
+    data = run_json("7.0.15", 2)
+    if version is None:
+        del data["schema_version"]
+    else:
+        data["schema_version"] = version
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(
+        SchemaError, match=rf"old.json: behaviour records of schema version .*reads version {SCHEMA_VERSION}"
+    ):
+        load_runs([path])
+
+
+def test_report_site_says_why_it_refuses_an_old_behaviour_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    features, paths = write_fixture(tmp_path)
+    data = json.loads(paths[0].read_text())
+    del data["schema_version"]
+    paths[0].write_text(json.dumps(data))
+    args = build_parser().parse_args(["report", "site", "--out", str(tmp_path / "out"), "--features", str(features)])
+    args.runs = [str(paths[0])]
+    assert args.handler(args) == 2
+    assert "no schema_version" in capsys.readouterr().out
+
+
+def test_the_records_plugin_writes_one_versioned_record_per_scenario(tmp_path: Path) -> None:
+    features = tmp_path / "features" / "demo"
+    features.mkdir(parents=True)
+    (features / "tiny.feature").write_text(
+        "Feature: Tiny\n  Scenario: It passes\n    Given nothing\n\n"
+        "  @slow\n  Scenario: It is slow\n    Given nothing\n"
+    )
+    (tmp_path / "test_tiny.py").write_text(
+        "from pytest_bdd import given, scenarios\n\nscenarios('features/demo/tiny.feature')\n\n"
+        "@given('nothing')\ndef nothing():\n    pass\n"
+    )
+    out = tmp_path / "records.json"
+    result = run_pytest(
+        ["-q", "-p", "no:cacheprovider", "test_tiny.py", "--behaviour-json", str(out)],
+        label="tiny",
+        log=tmp_path / "log.txt",
+        cwd=tmp_path,
+        echo=False,
+    )
+    assert result.ok, (tmp_path / "log.txt").read_text()
+    file = RecordFile.read(out)
+    assert file.schema_version == SCHEMA_VERSION
+    assert file.server.protocol in (2, 3) and file.server.version.count(".") == 2
+    assert [(b.scenario, b.outcome, b.line) for b in file.behaviours] == [
+        ("It passes", "passed", 2),
+        ("It is slow", "skipped", 6),
+    ]
+    assert file.behaviours[1].reason == "slow behaviour: run with --run-slow"
+    assert file.behaviours[1].tags == ("slow",)
+
+
+# ---------------------------------------------------------------------------------------------- templates, charts
+
+
+def test_a_narrative_renders_its_markdown_and_escapes_any_html(tmp_path: Path) -> None:
+    text = (
+        "@component\nFeature: Marked\n  A command that *replaces* a value drops its `TTL`.\n"
+        "  <script>alert(1)</script> & friends.\n\n  Scenario: S <b>bold</b>\n    Given x\n"
+    )
+    (tmp_path / "f" / "t").mkdir(parents=True)
+    (tmp_path / "f" / "t" / "marked.feature").write_text(text)
+    build_site(load_features(tmp_path / "f"), [], tmp_path / "site", generated="now")
+    page = (tmp_path / "site" / "features" / "t" / "marked.html").read_text()
+    assert "A command that <em>replaces</em> a value drops its <code>TTL</code>." in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; friends." in page
+    assert "S &lt;b&gt;bold&lt;/b&gt;</h3>" in page
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "A command that <em>replaces</em> a value drops its <code>TTL</code>." in index
+
+
+def test_a_chart_is_a_standalone_svg_that_loads_nothing(tmp_path: Path) -> None:
+    from redisbehaviors.reports.charts import Guide, Series, bar_chart
+
+    svg = bar_chart("t <&>", ["a", "b"], [Series("s", [1.0, None])], [Guide(1.0, "goal 1.0")])
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert "t &lt;&amp;&gt;" in svg and "goal 1.0" in svg
+    # pygal keeps an inline config script, but no script or stylesheet is fetched from anywhere
+    assert "kozea.github.io" not in svg and '<script type="text/javascript" src' not in svg and 'href="http' not in svg

@@ -7,7 +7,8 @@ Layout under the output directory::
     features/<topic>/<feature-file-stem>.svg
     behaviours/<topic>/<feature-file-stem>/<scenario-slug>.svg
     index.json            every badge with its subject and status, for tools
-    README-table.md       the per-topic / per-feature table to paste into the README
+
+The README's table (:mod:`redisbehaviors.reports.readme`) points at these paths.
 
 A badge combines all the runs it is given (for ``report spec``: RESP2 and RESP3 on one server):
 red when any run failed, green when it passed, blue when every run skipped it because of the
@@ -91,8 +92,14 @@ class BadgeFile:
     nodeids: tuple[str, ...] = ()
 
 
-def feature_stem(feature_file: str) -> str:
-    return PurePosixPath(feature_file).stem
+def topic_badge(topic: str) -> str:
+    return f"topics/{topic}.svg"
+
+
+def feature_badge(feature_file: str) -> str:
+    """``"lua/functions.feature"`` -> ``"features/lua/functions.svg"``."""
+    path = PurePosixPath(feature_file)
+    return f"features/{path.parent.name or 'features'}/{path.stem}.svg"
 
 
 def plan(behaviours: Sequence[Behaviour]) -> list[BadgeFile]:
@@ -102,11 +109,11 @@ def plan(behaviours: Sequence[Behaviour]) -> list[BadgeFile]:
     files.append(BadgeFile("overall", "Redis behaviours", "overall.svg", text, outcome))
     for topic, members in group_by(behaviours, "topic").items():
         text, outcome = tally_value(Tally.of(b.outcome for b in members))
-        files.append(BadgeFile("topic", topic, f"topics/{topic}.svg", text, outcome))
+        files.append(BadgeFile("topic", topic, topic_badge(topic), text, outcome))
     for feature_file, members in group_by(behaviours, "feature_file").items():
-        topic, stem = members[0].topic, feature_stem(feature_file)
+        topic, stem = members[0].topic, PurePosixPath(feature_file).stem
         text, outcome = tally_value(Tally.of(b.outcome for b in members))
-        files.append(BadgeFile("feature", members[0].feature, f"features/{topic}/{stem}.svg", text, outcome))
+        files.append(BadgeFile("feature", members[0].feature, feature_badge(feature_file), text, outcome))
         used: set[str] = set()
         for behaviour in members:
             name = slug(behaviour.scenario)
@@ -121,7 +128,7 @@ def plan(behaviours: Sequence[Behaviour]) -> list[BadgeFile]:
 
 
 def write_badges(behaviours: Sequence[Behaviour], out_dir: Path, runs: Sequence[Run] = ()) -> list[BadgeFile]:
-    """Write every badge, ``index.json`` and ``README-table.md`` under ``out_dir``."""
+    """Write every badge and ``index.json`` under ``out_dir``."""
     files = plan(behaviours)
     for badge in files:
         target = out_dir / badge.path
@@ -142,36 +149,4 @@ def write_badges(behaviours: Sequence[Behaviour], out_dir: Path, runs: Sequence[
         ],
     }
     (out_dir / "index.json").write_text(json.dumps(index, indent=1))
-    (out_dir / "README-table.md").write_text(readme_table(behaviours, files))
     return files
-
-
-#: GitHub resolves a README's relative image path against ``/<owner>/<repo>/raw/<branch>/``, so this
-#: reaches the ``gh-pages`` branch of whichever repository (fork or not) shows the README.
-DEFAULT_BADGE_BASE = "../../raw/gh-pages/badges/"
-
-
-def readme_table(
-    behaviours: Sequence[Behaviour],
-    files: Sequence[BadgeFile],
-    base_url: str = DEFAULT_BADGE_BASE,
-    features_dir: str = "features/",
-) -> str:
-    """A Markdown table: one row per topic, then one per feature, each with its badge."""
-    by_path = {(b.kind, b.subject if b.kind != "feature" else b.path): b for b in files}
-    lines = [
-        f"![Redis behaviours]({base_url}overall.svg)",
-        "",
-        "| Topic | Feature | Status |",
-        "|---|---|---|",
-    ]
-    for topic, members in group_by(behaviours, "topic").items():
-        topic_badge = by_path[("topic", topic)]
-        lines.append(f"| **{topic}** | *all features* | ![{topic}]({base_url}{topic_badge.path}) |")
-        for feature_file, feature_members in group_by(members, "feature_file").items():
-            badge_path = f"features/{topic}/{feature_stem(feature_file)}.svg"
-            badge = by_path[("feature", badge_path)]
-            name = feature_members[0].feature.replace("|", "\\|")
-            link = f"{features_dir}{feature_file}"
-            lines.append(f"| {topic} | [{name}]({link}) | ![{badge.text}]({base_url}{badge.path}) |")
-    return "\n".join(lines) + "\n"

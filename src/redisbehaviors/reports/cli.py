@@ -6,6 +6,7 @@ Sub-commands (each prints where its report is and exits non-zero when the run it
 ``report site``    rebuild the badges and the site from behaviour JSON files already on disk (no run)
 ``report bench``   run the benchmarks, then ``redis-benchmark`` on the same server; write ``reports/bench/``
 ``report matrix``  run the spec on every Redis binary found, both protocols; write ``reports/matrix.*``
+``report readme``  regenerate README.md's status table from the manifest and the features (``--check``: verify)
 
 Arguments after ``--`` go to pytest, e.g. ``redisbehaviors report spec -- --run-slow -x``.
 """
@@ -13,8 +14,10 @@ Arguments after ``--`` go to pytest, e.g. ``redisbehaviors report spec -- --run-
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +34,12 @@ def register(subparsers: Any) -> None:
     _common(spec)
     spec.add_argument("--protocols", type=int, nargs="+", default=[2, 3], choices=[2, 3], help="default: 2 3")
     spec.add_argument("--tests", default="tests/spec", help="what pytest runs (default tests/spec)")
-    spec.set_defaults(handler=handle_spec)
+    spec.set_defaults(handler=_records_checked(handle_spec))
 
     site = commands.add_parser("site", help="rebuild badges and the HTML docs from behaviour JSON files")
     _common(site, pytest_args=False)
     site.add_argument("runs", nargs="*", help="behaviour JSON files (default: <out>/runs/*.json)")
-    site.set_defaults(handler=handle_site, pytest_args=[])
+    site.set_defaults(handler=_records_checked(handle_site), pytest_args=[])
 
     bench = commands.add_parser("bench", help="run the benchmarks and write the benchmark report")
     _common(bench)
@@ -56,13 +59,35 @@ def register(subparsers: Any) -> None:
         help="another redis-server binary (repeatable)",
     )
     matrix.add_argument("--only-listed", action="store_true", help="skip discovery; use only --server-bin binaries")
-    matrix.set_defaults(handler=handle_matrix)
+    matrix.set_defaults(handler=_records_checked(handle_matrix))
+
+    readme = commands.add_parser("readme", help="regenerate README.md's status table from the manifest")
+    readme.add_argument("--readme", type=Path, default=Path("README.md"), help="default README.md")
+    readme.add_argument("--features", type=Path, default=Path("features"), help="feature files (default features)")
+    readme.add_argument("--check", action="store_true", help="change nothing; exit 1 when the table is out of date")
+    readme.set_defaults(handler=handle_readme)
+
+
+def _records_checked(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """The handler, with a behaviour file of another schema version reported in one line (exit 2)."""
+
+    @functools.wraps(handler)
+    def checked(args: argparse.Namespace) -> int:
+        from redisbehaviors.testing.records import SchemaError
+
+        try:
+            return handler(args)
+        except SchemaError as exc:
+            say(str(exc))
+            return 2
+
+    return checked
 
 
 def _common(parser: argparse.ArgumentParser, pytest_args: bool = True) -> None:
     parser.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default reports)")
     parser.add_argument("--features", type=Path, default=Path("features"), help="feature files (default features)")
-    parser.add_argument("--quiet", action="store_true", help="show one line per pytest run instead of its output")
+    parser.add_argument("--quiet", action="store_true", help="show a progress bar per pytest run, not its output")
     if pytest_args:
         parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
 
@@ -78,7 +103,7 @@ def write_docs(runs_paths: list[Path], out: Path, features_dir: Path, badges: bo
     from redisbehaviors.reports.results import collect, load_runs
     from redisbehaviors.reports.site import build_site
 
-    runs = load_runs(runs_paths)
+    runs = load_runs(runs_paths)  # SchemaError for a file of another schema version (see _records_checked)
     if badges:
         write_badges(collect(runs), out / "badges", runs)
     errors: list[str] = []
@@ -115,7 +140,7 @@ def handle_spec(args: argparse.Namespace) -> int:
         else:
             say(f"no behaviour results were written for RESP{protocol} (see {result.log})")
     index, count = write_docs(paths, out, args.features)
-    say(f"badges: {out / 'badges'} (README table: {out / 'badges' / 'README-table.md'})")
+    say(f"badges: {out / 'badges'}")
     say(f"living documentation: {index} (from {count} run(s))")
     failed = [r for r in results if not r.ok]
     if failed:
@@ -192,6 +217,25 @@ def handle_matrix(args: argparse.Namespace) -> int:
     if outcome.failed_runs:
         say("FAILED runs: " + "; ".join(r.describe() for r in outcome.failed_runs))
         return 1
+    return 0
+
+
+def handle_readme(args: argparse.Namespace) -> int:
+    from redisbehaviors.reports.featuredoc import load_features
+    from redisbehaviors.reports.readme import ReadmeError, update_readme
+
+    try:
+        fresh = update_readme(args.readme, load_features(args.features), check=args.check)
+    except ReadmeError as exc:
+        say(f"{args.readme}: {exc}")
+        return 2
+    if args.check:
+        say(
+            f"{args.readme}: the status table is "
+            + ("up to date" if fresh else "OUT OF DATE: run `redisbehaviors report readme`")
+        )
+        return 0 if fresh else 1
+    say(f"{args.readme}: the status table " + ("was already up to date" if fresh else "was regenerated"))
     return 0
 
 

@@ -1,67 +1,100 @@
-"""Run pytest in a subprocess, showing its progress, and keep its output in a log file."""
+"""Run pytest in a subprocess, show its progress from structured events, and keep its output in a log.
+
+The subprocess loads :mod:`redisbehaviors.reports.events`, which appends one JSON line per
+collected run, finished test and session end to a file beside the log; this module reads that file
+as it grows and shows a progress bar (rich) on a terminal, or a line every 15 seconds in a CI log.
+pytest's own output goes to the log, and also to the screen unless ``echo`` is off.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
-#: pytest's closing line, e.g. "==== 80 passed, 2 skipped in 12.3s ====" or "80 passed in 1.1s".
-SUMMARY = re.compile(r"\b\d+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed|warnings?)\b.* in [\d.]+s")
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from redisbehaviors.reports.events import EVENTS_OPTION
+
 #: Variables that would silently redirect a run to another server than the one asked for.
 SERVER_VARIABLES = ("REDIS_URL", "REDIS_SERVER_BIN", "REDIS_BACKEND", "REDIS_PROTOCOL", "REDIS_CLUSTER_URL")
-
-
-PROGRESS_CHARS = ".FsExX"
-PERCENT = re.compile(r"\[\s*(\d+)%\]$")
-#: ``....F.s`` (``-q``) or ``tests/x.py ....F.s`` (default verbosity), before the ``[ NN%]``.
-PROGRESS_LINE = re.compile(r"(?:\S+\.py )?[.FsExX]*")
+#: pytest's order of the counts in its closing line.
+CATEGORIES = ("failed", "passed", "skipped", "xfailed", "xpassed", "error")
+CI_INTERVAL = 15.0
 
 
 @dataclass
-class ProgressCounter:
-    """Counts pytest's progress characters (``.`` passed, ``F`` failed, ``s`` skipped, …).
+class RunProgress:
+    """What the events of one run say so far."""
 
-    A progress line holds only those characters, after the test file's name at the default
-    verbosity, then ``[ 42%]``; counting stops at the first section rule (``====`` or ``____``)
-    once progress has begun, where failures and the summary start.
-    """
+    total: int | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    tests: set[str] = field(default_factory=set)
+    exitstatus: int | None = None
+    seconds: float | None = None
 
-    counts: dict[str, int] = field(default_factory=dict)
-    line: str = ""
-    finished: bool = False
-    percent: int | None = None
-
-    def feed(self, text: str) -> None:
-        for char in text:
-            if self.finished:
-                return
-            if char == "\n":
-                self.line = ""
-                continue
-            if not self.line and char in "=_" and self.counts:
-                self.finished = True
-                return
-            self.line += char
-            if char in PROGRESS_CHARS and PROGRESS_LINE.fullmatch(self.line):
-                self.counts[char] = self.counts.get(char, 0) + 1
-            if char == "]" and (match := PERCENT.search(self.line)):
-                self.percent = int(match.group(1))
+    def feed(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "collected":
+            self.total = int(event["total"])
+        elif kind == "test":
+            self.counts[str(event["category"])] += 1
+            self.tests.add(str(event["nodeid"]))
+        elif kind == "finished":
+            self.exitstatus = int(event["exitstatus"])
+            self.seconds = float(event["seconds"])
 
     @property
     def done(self) -> int:
-        return sum(self.counts.values())
+        return len(self.tests)
+
+    def counts_text(self) -> str:
+        """``"1 failed, 40 passed, 3 skipped"``: the non-zero counts in pytest's order and words."""
+        parts = []
+        for category in CATEGORIES:
+            number = self.counts[category]
+            if number:
+                word = "errors" if category == "error" and number > 1 else category
+                parts.append(f"{number} {word}")
+        return ", ".join(parts)
 
     def describe(self) -> str:
-        failed = self.counts.get("F", 0) + self.counts.get("E", 0)
-        share = f" ({self.percent}%)" if self.percent is not None else ""
-        return f"{self.done} tests done{share}, {failed} failed, {self.counts.get('s', 0)} skipped"
+        total = f"/{self.total}" if self.total is not None else ""
+        return f"{self.done}{total} tests done" + (f", {self.counts_text()}" if self.counts else "")
+
+    def summary(self) -> str:
+        """pytest's closing line, rebuilt from the events: ``"1 failed, 1 passed in 0.12s"``."""
+        if self.seconds is None:
+            return ""
+        return f"{self.counts_text() or 'no tests ran'} in {self.seconds:.2f}s"
+
+
+class EventFile:
+    """Reads the complete lines appended to the events file since the last read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+
+    def read(self) -> list[dict[str, Any]]:
+        if not self.path.is_file():
+            return []
+        with self.path.open("rb") as file:
+            file.seek(self.offset)
+            data = file.read()
+        self.offset += len(data)
+        *lines, self.partial = (self.partial + data).split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()]
 
 
 @dataclass
@@ -92,6 +125,67 @@ def clean_environment(base: Mapping[str, str] | None = None, extra: Mapping[str,
     return env
 
 
+class Display:
+    """A rich progress bar on a terminal; elsewhere (CI logs) a plain line every :data:`CI_INTERVAL` s."""
+
+    def __init__(self, label: str, out: TextIO, echo: bool) -> None:
+        self.label, self.out, self.echo = label, out, echo
+        self.console = Console(file=out, highlight=False)
+        self.bar: Progress | None = None
+        self.shown_at = time.monotonic()
+        if self.console.is_terminal:
+            self.bar = Progress(
+                TextColumn("    [bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[counts]}"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.task = self.bar.add_task(label, total=None, counts="collecting")
+            self.bar.start()
+
+    def output(self, text: str) -> None:
+        """pytest's own output, shown when ``echo`` is on (above the bar on a terminal)."""
+        if not self.echo:
+            return
+        if self.bar is not None:
+            self.bar.console.print(text, end="", markup=False, soft_wrap=True)
+        else:
+            self.out.write(text)
+            self.out.flush()
+
+    def update(self, progress: RunProgress) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, total=progress.total, completed=progress.done, counts=progress.counts_text())
+        elif not self.echo and time.monotonic() - self.shown_at >= CI_INTERVAL:
+            self.out.write(f"    {self.label}: {progress.describe()}\n")
+            self.out.flush()
+            self.shown_at = time.monotonic()
+
+    def close(self, progress: RunProgress) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+        if not self.echo:
+            self.out.write(f"    {self.label}: {progress.describe()}\n")
+            self.out.flush()
+
+
+def _copy_output(stream: IO[bytes], log: IO[str], display: Display) -> None:
+    """Copy pytest's output to the log, and whole lines to the display (a thread: the pipe must not fill)."""
+    pending = ""
+    while chunk := stream.read1(4096):  # type: ignore[attr-defined]
+        text = chunk.decode("utf-8", "replace")
+        log.write(text)
+        pending += text
+        lines, newline, pending = pending.rpartition("\n")
+        if newline:
+            display.output(lines + "\n")
+    if pending:
+        display.output(pending)
+
+
 def run_pytest(
     args: Sequence[str],
     *,
@@ -102,17 +196,19 @@ def run_pytest(
     echo: bool = True,
     out: TextIO | None = None,
 ) -> PytestResult:
-    """Run ``python -m pytest <args>``; stream its output (the progress dots) unless ``echo`` is off.
+    """Run ``python -m pytest <args>`` with the events plugin; show its progress; log its whole output.
 
-    Without ``echo`` a one-line count of the tests done so far is shown instead, at most every
-    second on a terminal and every 15 seconds otherwise (CI logs).  The whole output is written to
-    ``log`` either way; the result carries pytest's closing line.
+    With ``echo`` pytest's output is shown too; the result's ``summary`` is pytest's closing line
+    rebuilt from the events (``"80 passed, 2 skipped in 12.30s"``).
     """
     out = out or sys.stdout
-    command = [sys.executable, "-m", "pytest", *args]
+    events_path = log.with_suffix(".events.jsonl")
     log.parent.mkdir(parents=True, exist_ok=True)
+    events_path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pytest", "-p", "redisbehaviors.reports.events"]
+    command += [EVENTS_OPTION, str(events_path.resolve()), *args]
     started = time.monotonic()
-    summary = ""
+    progress, events, display = RunProgress(), EventFile(events_path), Display(label, out, echo)
     with log.open("w", encoding="utf-8") as log_file:
         log_file.write("$ " + " ".join(command) + "\n")
         process = subprocess.Popen(
@@ -124,31 +220,24 @@ def run_pytest(
             stdin=subprocess.DEVNULL,
         )
         assert process.stdout is not None
-        pending = b""
-        counter = ProgressCounter()
-        tty = out.isatty()
-        shown_at, shown = time.monotonic(), -1
-        while chunk := process.stdout.read1(4096):  # type: ignore[attr-defined]
-            text = chunk.decode("utf-8", "replace")
-            log_file.write(text)
-            if echo:
-                out.write(text)
-                out.flush()
-            else:
-                counter.feed(text)
-                now = time.monotonic()
-                if counter.done != shown and now - shown_at >= (1 if tty else 15):
-                    out.write(f"\r    {label}: {counter.describe()}" + ("" if tty else "\n"))
-                    out.flush()
-                    shown_at, shown = now, counter.done
-            pending = (pending + chunk)[-8192:]
-            for line in pending.decode("utf-8", "replace").splitlines():
-                if SUMMARY.search(line):
-                    summary = line.strip(" =")
-        returncode = process.wait()
-    if not echo and tty and shown >= 0:
-        out.write("\n")
-    return PytestResult(label, command, returncode, time.monotonic() - started, summary, log)
+        copier = threading.Thread(target=_copy_output, args=(process.stdout, log_file, display), daemon=True)
+        copier.start()
+        try:
+            while process.poll() is None:
+                _feed(progress, events, display)
+                time.sleep(0.2)
+        finally:
+            returncode = process.wait()
+            copier.join()
+            _feed(progress, events, display)
+            display.close(progress)
+    return PytestResult(label, command, returncode, time.monotonic() - started, progress.summary(), log)
+
+
+def _feed(progress: RunProgress, events: EventFile, display: Display) -> None:
+    for event in events.read():
+        progress.feed(event)
+    display.update(progress)
 
 
 def say(message: str, out: TextIO | None = None) -> None:
