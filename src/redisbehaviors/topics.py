@@ -87,6 +87,13 @@ TOPICS: tuple[Topic, ...] = (
         "script atomicity and what it does not give you (no rollback), NOSCRIPT, Functions, cluster slots",
         (Component("reservations", "Checkout stock reservation", cli="stock"),),
     ),
+    Topic(
+        "operations",
+        "Operations",
+        "replication is asynchronous; Sentinel and cluster failover and what clients see; maxmemory eviction "
+        "policies; what AOF and RDB keep across kill -9; MOVED, ASK and TRYAGAIN while a slot migrates",
+        (),
+    ),
 )
 
 
