@@ -53,7 +53,13 @@ class Nodes:
 
     def bind(self, role: str, server: RedisServer) -> None:
         """Give ``role`` to ``server`` (a later connection of that role goes to the new server)."""
+        previous = self.servers.get(role)
         self.servers[role] = server
+        if previous is not None and previous is not server:
+            self.forget(role)
+
+    def forget(self, role: str) -> None:
+        """Drop the role's connection (its server restarted, say); the next command opens a new one."""
         old = self.connections.pop(role, None)
         if old is not None:
             old.close()
