@@ -212,3 +212,109 @@ def test_an_outside_project_with_no_conftest_gets_the_fixtures_from_the_installe
     assert "1 passed, 1 skipped" in result.stdout, result.stdout
     assert "needs Redis >= 99.0" in result.stdout
     assert "redisbehaviors: redis " in result.stdout  # the lazily started server is named in the summary
+
+
+# ---------------------------------------------------------------------------------------------- isolation
+
+
+def _own_server_args(redis_target: RedisTarget) -> list[str]:
+    """Options that give a child run a server of its own, from the binary this run uses."""
+    if redis_target.binary is None:
+        pytest.skip("needs a redis-server binary for the child run to start")
+    return ["--redis-backend", "binary", "--redis-server-bin", redis_target.binary]
+
+
+def _threshold_setting(redis_target: RedisTarget) -> str:
+    return "busy-reply-threshold" if redis_target.version >= (7, 0, 0) else "lua-time-limit"
+
+
+ORDINARY_TESTS = """
+    def test_{n}_an_ordinary_test(r, key):
+        assert r.ping() is True
+        assert r.dbsize() == 0
+        r.set(key("k"), "v")
+        assert r.get(key("k")) == "v"
+"""
+
+
+def test_a_scenario_that_leaves_a_runaway_script_fails_alone(redis_target: RedisTarget, tmp_path: Path) -> None:
+    setting = _threshold_setting(redis_target)
+    body = f"""
+        import threading
+
+        import redis
+        from redisbehaviors.testing import wait_until
+
+        def _busy(r):
+            try:
+                r.ping()
+            except redis.ResponseError as exc:
+                return str(exc).startswith("BUSY")
+            return False
+
+        def test_0_leaves_a_runaway_script_and_a_changed_setting(r, redis_target):
+            r.config_set("{setting}", "100")  # not through server_config: nobody restores it
+            runaway = redis_target.client()
+            threading.Thread(target=lambda: runaway.eval("while true do end", 0), daemon=True).start()
+            wait_until(lambda: _busy(r), timeout=10, what="the script to make the server busy")
+
+        def test_9_the_setting_is_back(r):
+            assert r.config_get("{setting}") == {{"{setting}": "5000"}}
+    """
+    body = textwrap.dedent(body) + "".join(textwrap.dedent(ORDINARY_TESTS.format(n=n)) for n in range(1, 6))
+    result = _run_pytest(tmp_path, body, *_own_server_args(redis_target))
+    # The bad test's own body passes; its teardown is the one error. Nothing else fails.
+    assert "7 passed" in result.stdout and " 1 error" in result.stdout, result.stdout
+    assert "failed" not in result.stdout.splitlines()[-1], result.stdout
+    assert "ERROR at teardown of test_0_leaves_a_runaway_script_and_a_changed_setting" in result.stdout
+    assert "a script or function was still running (SCRIPT KILL stopped it)" in result.stdout
+    assert "was left at '100' (set back to '5000')" in result.stdout  # busy-reply-threshold or its alias
+
+
+def test_an_unkillable_script_a_pause_or_a_shutdown_each_fail_alone_and_the_server_is_restarted(
+    redis_target: RedisTarget, tmp_path: Path
+) -> None:
+    if redis_target.version < (6, 2, 0):
+        pytest.skip("CLIENT PAUSE ALL needs 6.2")
+    setting = _threshold_setting(redis_target)
+    body = f"""
+        import threading
+
+        import redis
+        from redisbehaviors.testing import wait_until
+
+        def _busy(r):
+            try:
+                r.ping()
+            except redis.ResponseError as exc:
+                return str(exc).startswith("BUSY")
+            return False
+
+        def test_0_leaves_a_script_that_wrote(r, key, redis_target):
+            r.config_set("{setting}", "100")
+            runaway = redis_target.client()
+            script = "redis.call('SET', KEYS[1], 1) while true do end"
+            threading.Thread(target=lambda: runaway.eval(script, 1, key("w")), daemon=True).start()
+            wait_until(lambda: _busy(r), timeout=10, what="the script to make the server busy")
+
+        def test_2_leaves_every_client_paused(r):
+            r.execute_command("CLIENT", "PAUSE", "60000", "ALL")
+
+        def test_4_shuts_the_server_down(r):
+            try:
+                r.shutdown(nosave=True)
+            except redis.ConnectionError:
+                pass
+    """
+    body = textwrap.dedent(body) + "".join(textwrap.dedent(ORDINARY_TESTS.format(n=n)) for n in (1, 3, 5))
+    result = _run_pytest(tmp_path, body, *_own_server_args(redis_target))
+    assert "6 passed" in result.stdout and " 3 errors" in result.stdout, result.stdout
+    assert "failed" not in result.stdout.splitlines()[-1], result.stdout
+    for name, why in (
+        ("test_0_leaves_a_script_that_wrote", "UNKILLABLE"),
+        ("test_2_leaves_every_client_paused", "did not answer PING"),
+        ("test_4_shuts_the_server_down", "the server was gone"),
+    ):
+        assert f"ERROR at teardown of {name}" in result.stdout
+        assert why in result.stdout
+    assert result.stdout.count("the server was restarted") == 3

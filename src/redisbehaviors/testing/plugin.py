@@ -14,6 +14,18 @@ The server is chosen once per run, in this order, and the run's header names it:
 4. testcontainers, when the ``docker`` extra is installed and a Docker engine answers.
 5. Otherwise the run stops with one message listing these ways.
 
+``--redis-backend fakeredis`` runs against fakeredis instead (an emulator, in process): every scenario
+gets a fresh ``FakeServer``; what an emulator cannot have (DEBUG, CONFIG, a second process, replicas,
+clusters) is skipped with a reason naming it.
+
+The target knows the server's vendor and both its versions (``serverinfo.identify``): version tags
+compare with ``redis_version``, the Redis behaviour the server claims; ``@redis_only`` and
+``@valkey_only`` pick a vendor; ``@valkey_since_8_1``-style tags compare with the vendor's own version.
+
+After every scenario the server it shared is checked and repaired (:mod:`redisbehaviors.testing.isolation`):
+a scenario that leaves a script running, a pause, a changed setting or stray keys fails at its teardown,
+and the next scenario starts on a clean server.
+
 Scenario tags gate where a behaviour runs (see :data:`TAGS`); an unknown tag fails collection.
 """
 
@@ -32,7 +44,8 @@ from typing import Any
 import pytest
 import redis
 
-from redisbehaviors.serverinfo import Version, parse_version
+from redisbehaviors.serverinfo import Version, identify, parse_version, version_text
+from redisbehaviors.testing.isolation import Guard
 from redisbehaviors.testing.server import (
     Cluster,
     RedisServer,
@@ -54,8 +67,14 @@ TAGS: dict[str, str] = {
     "resp3_only": "describes a RESP3-only reply shape or feature",
     "slow": "takes seconds; runs only with --run-slow",
     "component": "describes one of the project's components rather than Redis itself",
+    "redis_only": "Redis's own behaviour where another server (Valkey) differs; that one's is its own scenario",
+    "valkey_only": "Valkey's behaviour where it differs from Redis (the Redis scenario is tagged @redis_only)",
 }
-VERSION_TAG = re.compile(r"(since|before)_(\d+)_(\d+)(?:_(\d+))?")
+#: ``since_7_0``, ``before_7_2``, ``since_7_0_1``; with a vendor prefix (``valkey_since_8_1``) the
+#: version is the vendor's own, and the tag constrains only that vendor's servers.
+VERSION_TAG = re.compile(r"(?:(valkey)_)?(since|before)_(\d+)_(\d+)(?:_(\d+))?")
+#: The vendor whose behaviour a server emulates, for the vendor tags (fakeredis emulates Redis).
+VENDOR_FAMILY = {"fakeredis": "redis"}
 
 
 @dataclass
@@ -73,21 +92,59 @@ class RedisTarget:
     container: Any = None
     debug_available: bool = False
     extras: list[Any] = field(default_factory=list)
+    #: ``"redis"``, ``"valkey"``, ``"fakeredis"``, or the ``server_name`` another server reports.
+    vendor: str = "redis"
+    #: The product's own version (Valkey 8.1.8 reports ``redis_version`` 7.2.4): equal to ``version`` for Redis.
+    vendor_version: Version = (0, 0, 0)
+    guard: Guard | None = None
+    #: The fakeredis backend's server of the current scenario (a fresh one per scenario).
+    fake_server: Any = None
 
     @property
     def version_text(self) -> str:
-        return ".".join(map(str, self.version))
+        return version_text(self.version)
+
+    @property
+    def vendor_version_text(self) -> str:
+        return version_text(self.vendor_version)
+
+    @property
+    def family(self) -> str:
+        """The vendor whose behaviour the server has (fakeredis emulates Redis)."""
+        return VENDOR_FAMILY.get(self.vendor, self.vendor)
+
+    @property
+    def emulated(self) -> bool:
+        return self.backend == "fakeredis"
 
     def client(self, **kwargs: Any) -> redis.Redis | redis.RedisCluster:
         kwargs.setdefault("decode_responses", True)
         kwargs.setdefault("protocol", self.protocol)
+        if self.emulated:
+            return fake_client(self.fake_server, **kwargs)
         if self.mode == "cluster":
             return redis.RedisCluster.from_url(self.url, **kwargs)
         return redis.Redis.from_url(self.url, **kwargs)
 
+    @property
+    def product(self) -> str:
+        """``"redis 7.0.15"``, ``"valkey 8.1.8 (redis_version 7.2.4)"``, ``"fakeredis 2.41.0 (…)"``."""
+        if self.vendor == "redis":
+            return f"redis {self.version_text}"
+        return f"{self.vendor} {self.vendor_version_text} (redis_version {self.version_text})"
+
     def describe(self) -> str:
         where = f"{self.url}" + (f" ({self.binary})" if self.binary else "")
-        return f"redis {self.version_text} {self.mode}, backend={self.backend}, RESP{self.protocol}, {where}"
+        return f"{self.product} {self.mode}, backend={self.backend}, RESP{self.protocol}, {where}"
+
+
+def fake_client(server: Any, **kwargs: Any) -> redis.Redis:
+    """A fakeredis client of ``server`` taking redis-py's arguments (the URL-only ones dropped)."""
+    import fakeredis
+
+    for url_only in ("parser_class", "socket_timeout", "socket_connect_timeout", "health_check_interval"):
+        kwargs.pop(url_only, None)
+    return fakeredis.FakeRedis(server=server, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------- options
@@ -104,7 +161,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--redis-backend",
         default=os.environ.get("REDIS_BACKEND", "auto"),
-        choices=["auto", "url", "binary", "embedded", "docker"],
+        choices=["auto", "url", "binary", "embedded", "docker", "fakeredis"],
         help="force one way of providing Redis (default: the first that works)",
     )
     group.addoption(
@@ -125,8 +182,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "redis_since(version): needs a server at least this new")
-    config.addinivalue_line("markers", "redis_before(version): describes servers older than this")
+    config.addinivalue_line("markers", "redis_since(version, vendor=None): needs a server at least this new")
+    config.addinivalue_line("markers", "redis_before(version, vendor=None): describes servers older than this")
     for tag, meaning in TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning}")
 
@@ -136,10 +193,10 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:
     match = VERSION_TAG.fullmatch(tag)
     if not match:
         return None  # default: the tag becomes a marker; --strict-markers rejects unknown ones
-    kind, *parts = match.groups()
+    vendor, kind, *parts = match.groups()
     version = ".".join(p for p in parts if p is not None)
     marker = pytest.mark.redis_since if kind == "since" else pytest.mark.redis_before
-    marker(version)(function)
+    (marker(version, vendor=vendor) if vendor else marker(version))(function)
     return True
 
 
@@ -147,6 +204,7 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:
 
 _target_key = pytest.StashKey[RedisTarget]()
 _spawned_key = pytest.StashKey[list[Any]]()
+_call_failed_key = pytest.StashKey[bool]()
 
 
 class NoRedisAvailable(pytest.UsageError):
@@ -181,13 +239,32 @@ def docker_answers(timeout: float = 0.3) -> bool:
 def _probe(target: RedisTarget) -> RedisTarget:
     with redis.Redis.from_url(target.url, decode_responses=True, socket_timeout=5) as probe:
         info = probe.info()
-        target.version = parse_version(info["redis_version"])
+        identity = identify(info)
+        target.version, target.vendor_version = identity.version, identity.vendor_version
+        target.vendor = identity.vendor
         target.mode = "cluster" if int(info.get("cluster_enabled", 0)) else "standalone"
         try:
             probe.execute_command("DEBUG", "HELP")
             target.debug_available = True
         except redis.ResponseError:
             target.debug_available = False
+    if target.mode == "standalone":
+        restart = target.server.restart if target.server is not None else None
+        target.guard = Guard(target.url, target.version, target.owned, restart)
+        target.guard.remember_config()
+    return target
+
+
+def fakeredis_target(protocol: int) -> RedisTarget:
+    """The fakeredis backend: no process and no network; ``url`` only names it."""
+    try:
+        import fakeredis
+    except ImportError as exc:
+        raise NoRedisAvailable("--redis-backend fakeredis needs fakeredis: pip install 'fakeredis[lua]'") from exc
+    server = fakeredis.FakeServer()
+    version = parse_version(".".join(map(str, server.version)))
+    target = RedisTarget("fakeredis", "fakeredis://in-process", version, "standalone", False, protocol)
+    target.vendor, target.vendor_version, target.fake_server = "fakeredis", parse_version(fakeredis.__version__), server
     return target
 
 
@@ -196,6 +273,8 @@ def resolve_target(config: pytest.Config) -> RedisTarget:
     backend = config.getoption("redis_backend")
     protocol = config.getoption("redis_protocol")
     url = config.getoption("redis_url")
+    if backend == "fakeredis":
+        return fakeredis_target(protocol)
     if backend in ("auto", "url") and url:
         return _probe(RedisTarget("url", url, (0, 0, 0), "standalone", owned=False, protocol=protocol))
     if backend == "url":
@@ -251,6 +330,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     target = config.stash.get(_target_key, None)
     if target is None:
         return
+    if target.guard is not None:
+        target.guard.close()
     if target.server is not None:
         target.server.stop()
     if target.container is not None:
@@ -282,16 +363,54 @@ def _version_of(marker: pytest.Mark) -> Version:
     return parse_version(str(marker.args[0]))
 
 
+def _version_skip(item: pytest.Item, target: RedisTarget) -> str | None:
+    """Version tags: plain ones compare with ``redis_version``, vendor ones with that vendor's version."""
+    for name, blocked, words in (
+        ("redis_since", lambda have, want: have < want, "needs {vendor} >= {want}"),
+        ("redis_before", lambda have, want: have >= want, "describes {vendor} < {want}"),
+    ):
+        for marker in item.iter_markers(name):
+            vendor = marker.kwargs.get("vendor")
+            if vendor and target.family != vendor:
+                continue  # a vendor's version tag says nothing about other vendors' servers
+            have, label = (target.vendor_version, vendor.capitalize()) if vendor else (target.version, "Redis")
+            if blocked(have, _version_of(marker)):
+                server = version_text(have) if vendor else target.version_text
+                return words.format(vendor=label, want=marker.args[0]) + f", server is {server}"
+    return None
+
+
+def _vendor_skip(has: dict[str, bool], target: RedisTarget) -> str | None:
+    if has["redis_only"] and target.family != "redis":
+        return f"Redis-only behaviour: {target.product} differs (its own scenario is tagged @{target.family}_only)"
+    if has["valkey_only"] and target.family != "valkey":
+        return f"Valkey-only behaviour: {target.product} is not Valkey (the Redis scenario is tagged @redis_only)"
+    return None
+
+
+#: Why the fakeredis backend skips a tag: each names what an in-process emulator does not have.
+EMULATOR_REASONS = {
+    "own_server": "changes server-wide state (CONFIG SET, restarts): fakeredis has no server configuration",
+    "needs_debug": "uses DEBUG: fakeredis has no DEBUG command",
+    "cluster_only": "needs a Redis Cluster: fakeredis emulates one standalone server",
+    "needs_replica": "needs a replica: fakeredis has no replication",
+}
+
+
 def skip_reason(item: pytest.Item, target: RedisTarget) -> str | None:
     """Why this item cannot run against ``target``, or ``None`` when it can."""
-    for marker in item.iter_markers("redis_since"):
-        if target.version < _version_of(marker):
-            return f"needs Redis >= {marker.args[0]}, server is {target.version_text}"
-    for marker in item.iter_markers("redis_before"):
-        if target.version >= _version_of(marker):
-            return f"describes Redis < {marker.args[0]}, server is {target.version_text}"
+    reason = _version_skip(item, target)
+    if reason:
+        return reason
     config = item.config
     has = {name: item.get_closest_marker(name) is not None for name in TAGS}
+    reason = _vendor_skip(has, target)
+    if reason:
+        return reason
+    if target.emulated:
+        reason = next((why for tag, why in EMULATOR_REASONS.items() if has[tag]), None)
+        if reason:
+            return reason
     reasons = {
         "slow": (not config.getoption("run_slow"), "slow behaviour: run with --run-slow"),
         "standalone_only": (target.mode == "cluster", "standalone-only behaviour, server is a cluster"),
@@ -362,6 +481,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Point a skipped scenario's report at its line in the feature file, not at pytest-bdd's code."""
     report = yield
+    if report.when == "call":
+        item.stash[_call_failed_key] = report.failed
     if report.skipped and isinstance(report.longrepr, tuple):
         props = dict(item.user_properties)
         if "bdd.feature_file" in props:
@@ -383,16 +504,41 @@ def redis_target(pytestconfig: pytest.Config) -> RedisTarget:
 
 
 @pytest.fixture
-def ns(redis_target: RedisTarget) -> Iterator[str]:
+def ns(request: pytest.FixtureRequest, redis_target: RedisTarget) -> Iterator[str]:
     """A brace-free namespace unique to this scenario; give it to components as ``namespace=``.
 
-    After the scenario the server is cleaned: flushed when the suite owns it, otherwise only the
-    keys under this namespace (``<ns>:…`` and ``{<ns>}:…``) are deleted.
+    After the scenario the server is checked and cleaned (:mod:`redisbehaviors.testing.isolation`):
+    flushed when the suite owns it, otherwise only the keys under this namespace (``<ns>:…`` and
+    ``{<ns>}:…``) are deleted.  A scenario that left the server broken fails here, at its teardown
+    (when it has not failed already), and the server is repaired for the next one.  On fakeredis every
+    scenario gets a fresh server instead.
     """
     namespace = f"rbt-{uuid.uuid4().hex[:10]}"
+    if redis_target.emulated:
+        import fakeredis
+
+        redis_target.fake_server = fakeredis.FakeServer()
+        yield namespace
+        return
+    if redis_target.guard is None:  # a cluster given by URL: delete the scenario's keys only
+        yield namespace
+        with redis_target.client() as janitor:
+            _delete_namespace(janitor, namespace)
+        return
+    redis_target.guard.begin()
     yield namespace
-    with redis_target.client() as janitor:
-        _cleanup(janitor, redis_target, namespace)
+    problems = redis_target.guard.after_scenario(namespace)
+    if problems:
+        _report_breakage(request.node, problems)
+
+
+def _report_breakage(item: pytest.Item, problems: list[str]) -> None:
+    """Fail the scenario that broke the server, once: a scenario that already failed gets a note."""
+    text = "the scenario left the server broken, repaired for the next one: " + "; ".join(problems)
+    if item.stash.get(_call_failed_key, False):
+        item.add_report_section("teardown", "redisbehaviors", text)
+        return
+    pytest.fail(text, pytrace=False)
 
 
 @pytest.fixture
@@ -401,14 +547,8 @@ def key(ns: str) -> Callable[[str], str]:
     return lambda name: f"{{{ns}}}:{name}"
 
 
-def _cleanup(client: redis.Redis | redis.RedisCluster, target: RedisTarget, ns: str) -> None:
-    if target.owned and target.mode == "standalone":
-        client.flushall()
-        client.script_flush()
-        if target.version >= (7, 0, 0):
-            client.function_flush()
-        return
-    # Shared server: delete only this scenario's keys, never FLUSHALL.
+def _delete_namespace(client: redis.Redis | redis.RedisCluster, ns: str) -> None:
+    """A shared server loses only this scenario's keys, never FLUSHALL."""
     for pattern in (f"{ns}:*", f"{{{ns}}}:*"):
         for name in client.scan_iter(match=pattern, count=500):
             client.delete(name)
@@ -441,6 +581,8 @@ def r(redis_target: RedisTarget, ns: str) -> Iterator[redis.Redis]:
 @pytest.fixture
 def server_config(r: redis.Redis, redis_target: RedisTarget) -> Iterator[Callable[[str, str], None]]:
     """``server_config("notify-keyspace-events", "KEA")``: set now, restored after the scenario."""
+    if redis_target.emulated:
+        pytest.skip(EMULATOR_REASONS["own_server"])
     if not redis_target.owned:
         pytest.skip("changes server configuration: needs a server the suite started")
     saved: dict[str, str] = {}
@@ -451,6 +593,9 @@ def server_config(r: redis.Redis, redis_target: RedisTarget) -> Iterator[Callabl
         r.config_set(name, value)
 
     yield set_config
+    guard = redis_target.guard
+    if guard is not None:
+        guard.settle()  # a script still running would refuse CONFIG SET (BUSY); the guard reports it
     with redis_target.client() as restore:
         for name, value in saved.items():
             restore.config_set(name, value)
@@ -459,6 +604,8 @@ def server_config(r: redis.Redis, redis_target: RedisTarget) -> Iterator[Callabl
 @pytest.fixture
 def spawn_server(pytestconfig: pytest.Config, redis_target: RedisTarget) -> Iterator[Callable[..., RedisServer]]:
     """Start extra standalone servers from the target's binary (stopped after the scenario)."""
+    if redis_target.emulated:
+        pytest.skip("needs a second redis-server process: fakeredis runs in this process")
     if redis_target.binary is None:
         pytest.skip("needs a redis-server binary to start extra servers")
     started: list[RedisServer] = []
@@ -478,6 +625,8 @@ def redis_cluster(pytestconfig: pytest.Config, redis_target: RedisTarget) -> Clu
     url = pytestconfig.getoption("redis_cluster_url")
     if url:
         return url
+    if redis_target.emulated:
+        pytest.skip(EMULATOR_REASONS["cluster_only"])
     if redis_target.binary is None:
         pytest.skip("needs a redis-server binary to start a cluster")
     cluster = Cluster.start(redis_target.binary, masters=3)
@@ -514,6 +663,8 @@ def cluster_client(
 @pytest.fixture(scope="session")
 def replica_set(pytestconfig: pytest.Config, redis_target: RedisTarget) -> ReplicaSet:
     """A primary with one replica, started once per run."""
+    if redis_target.emulated:
+        pytest.skip(EMULATOR_REASONS["needs_replica"])
     if redis_target.binary is None:
         pytest.skip("needs a redis-server binary to start replicas")
     pair = ReplicaSet.start(redis_target.binary, replicas=1)
