@@ -15,7 +15,7 @@ from redisbehaviors.reports.featuredoc import commands_in, load_features, parse_
 from redisbehaviors.reports.results import Outcome, Run, Tally, classify, collect, combine, load_runs
 from redisbehaviors.reports.runner import RunProgress, run_pytest
 from redisbehaviors.reports.site import build_site, tag_text
-from redisbehaviors.testing.records import SCHEMA_VERSION, RecordFile, SchemaError
+from redisbehaviors.testing.records import SCHEMA_VERSION, RecordFile, SchemaError, ServerBlock
 from redisbehaviors.topics import TOPICS
 
 FEATURE = '''@component
@@ -659,3 +659,27 @@ def test_a_chart_is_a_standalone_svg_that_loads_nothing(tmp_path: Path) -> None:
     assert "t &lt;&amp;&gt;" in svg and "goal 1.0" in svg
     # pygal keeps an inline config script, but no script or stylesheet is fetched from anywhere
     assert "kozea.github.io" not in svg and '<script type="text/javascript" src' not in svg and 'href="http' not in svg
+
+
+def test_the_server_block_takes_the_vendor_from_the_harness_target() -> None:
+    from types import SimpleNamespace
+
+    from redisbehaviors.testing.records import server_block
+
+    target = SimpleNamespace(
+        version_text="7.2.4", protocol=3, backend="binary", mode="standalone", vendor="valkey", vendor_version=(8, 1, 1)
+    )
+    assert server_block(target) == ServerBlock("7.2.4", 3, "binary", "standalone", "valkey", "8.1.1")
+    plain = SimpleNamespace(version_text="8.2.3", protocol=2, backend="embedded", mode="standalone")
+    assert server_block(plain).label == "8.2.3 RESP2" and not server_block(plain).other_vendor
+
+
+def test_the_runs_table_has_a_vendor_column_only_when_a_server_is_not_redis(tmp_path: Path) -> None:
+    features, paths = write_fixture(tmp_path)
+    build_site(load_features(features), load_runs(paths), tmp_path / "plain", generated="now")
+    assert "<th>Vendor</th>" not in (tmp_path / "plain" / "index.html").read_text()
+    data = run_json("7.2.4", 3)
+    data["server"].update(vendor="valkey", vendor_version="8.1.1")
+    build_site(load_features(features), [Run.from_json(data)], tmp_path / "valkey", generated="now")
+    home = (tmp_path / "valkey" / "index.html").read_text()
+    assert "<td>7.2.4</td><td>valkey 8.1.1</td><td>RESP3</td><td>binary</td>" in home

@@ -168,7 +168,7 @@ def handle_bench(args: argparse.Namespace) -> int:
     reference = out / "reference.json"
     for stale in (results, reference):
         stale.unlink(missing_ok=True)
-    say(f"benchmarks: pytest {args.tests} (this takes minutes; pytest shows a dot per benchmark as it ends)")
+    say(f"benchmarks: pytest {args.tests} (this takes minutes)")
     pytest_args = [
         args.tests,
         "-o",

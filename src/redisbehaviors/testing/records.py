@@ -45,16 +45,21 @@ class ServerBlock:
     vendor_version: str = ""
 
     @property
+    def other_vendor(self) -> bool:
+        """True when the server is not Redis itself (Valkey, an emulator)."""
+        return bool(self.vendor) and self.vendor.lower() != "redis"
+
+    @property
     def label(self) -> str:
         """``"7.0.15 RESP3"``, or ``"valkey 8.1.1 RESP3"`` for another vendor (runs are keyed by it)."""
-        if self.vendor and self.vendor.lower() != "redis":
+        if self.other_vendor:
             return f"{self.vendor} {self.vendor_version or self.version} RESP{self.protocol}"
         return f"{self.version} RESP{self.protocol}"
 
     @property
     def product(self) -> str:
         """``"Redis 8.2.3"``, or ``"valkey 8.1.1 (Redis 7.2.4)"``."""
-        if self.vendor and self.vendor.lower() != "redis":
+        if self.other_vendor:
             return f"{self.vendor} {self.vendor_version} (Redis {self.version})"
         return f"Redis {self.version}"
 
@@ -193,8 +198,15 @@ def server_block(target: Any) -> ServerBlock:
         backend=str(target.backend),
         mode=str(target.mode),
         vendor=str(getattr(target, "vendor", "") or ""),
-        vendor_version=str(getattr(target, "vendor_version", "") or ""),
+        vendor_version=_version_text(getattr(target, "vendor_version", "")),
     )
+
+
+def _version_text(version: object) -> str:
+    """``(8, 1, 1)`` (the harness's ``Version``) or ``"8.1.1"`` -> ``"8.1.1"``; nothing -> ``""``."""
+    if isinstance(version, tuple):
+        return ".".join(map(str, version))
+    return str(version or "")
 
 
 class RecordWriter:
