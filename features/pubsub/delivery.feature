@@ -1,6 +1,8 @@
 Feature: Pub/Sub delivers a message to whoever listens at that moment, and keeps nothing
   PUBLISH hands a message to the clients subscribed to the channel (or to a matching pattern)
-  at that instant and forgets it. The reply says how many got it. Nobody who subscribes later,
+  at that instant and forgets it. The reply counts the deliveries made on the node that ran
+  PUBLISH: a client subscribed to the channel and to a matching pattern counts twice, and in a
+  cluster the clients of the other nodes are not counted. Nobody who subscribes later,
   or was disconnected at the time, will ever see it: Pub/Sub is at-most-once and stores nothing.
   Each subscriber gets its own copy, in publish order. This file shows what a receiver count
   means, how patterns match, and why a client subscribed twice (channel and pattern) hears twice.
@@ -43,7 +45,9 @@ Feature: Pub/Sub delivers a message to whoever listens at that moment, and keeps
       And subscriber "A" receives ["message", "dbchan", "hi"]
 
     @since_7_0_1
-    Scenario: A read-only script may not publish, because PUBLISH counts as a write
+    Scenario: A read-only script may not publish, because PUBLISH may replicate
+      # PUBLISH is not a write command (its flags are pubsub, loading, stale, fast, may-replicate);
+      # since 7.0.1 read-only scripts refuse may-replicate commands too (redis/redis#10744).
       When the client sends "EVAL_RO 'return redis.call([[publish]], [[c]], [[m]])' 0"
       Then the reply is an error saying "Write commands are not allowed from read-only scripts"
 

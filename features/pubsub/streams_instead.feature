@@ -12,6 +12,7 @@ Feature: When a message must not be lost, put it in a Stream
       When the client sends "XRANGE alerts-log - +"
       Then the reply is [["1-1", ["msg", "disk-full"]]]
 
+    @since_6_2
     Scenario: A reader resumes after the last id it saw and gets exactly what it missed
       Given the client has sent:
         """

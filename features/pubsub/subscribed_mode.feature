@@ -7,7 +7,7 @@ Feature: A subscribed connection belongs to Pub/Sub: what it may still do under 
 
   Rule: Under RESP2 a subscribed connection runs only Pub/Sub commands, PING, QUIT and RESET
 
-    @resp2_only
+    @resp2_only @since_6_2
     Scenario: Under RESP2 a subscribed connection refuses GET and names the commands it allows
       Given subscriber "A" subscribes to "chan1"
       When subscriber "A" sends "GET k"
@@ -52,6 +52,7 @@ Feature: A subscribed connection belongs to Pub/Sub: what it may still do under 
 
   Rule: RESET takes a connection out of subscribed mode
 
+    @since_6_2
     Scenario: After RESET a former subscriber is no longer counted by PUBLISH
       Given subscriber "A" subscribes to "chan1"
       When subscriber "A" sends "RESET"

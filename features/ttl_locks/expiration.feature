@@ -4,8 +4,9 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
   actively, by sampling keys in the background. Most bugs around TTLs come from four facts this
   file shows one at a time: a command that *replaces* a value drops its TTL while one that
   *alters* it keeps it; reading a key never extends its life, so sliding expiration has to re-arm
-  the TTL itself; a zero or past expiry deletes the key at once; and TTL rounds to the nearest
-  second, so a live key can report 0.
+  the TTL itself; EXPIRE, PEXPIREAT or GETEX with a zero or past time deletes the key at once,
+  while SET … EXAT with a past time stores a key that is already expired; and TTL rounds to the
+  nearest second, so a live key can report 0.
 
   Rule: SETEX and SET … EX write the value and its TTL in one command
 
@@ -38,10 +39,23 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       Then the reply is an error saying "invalid expire time in"
       And "EXISTS session" replies 0
 
-    Scenario: An absolute expiry in the past is accepted and the key is gone at once
+    @since_6_2
+    Scenario: SET … EXAT with a time in the past is accepted, and the key reads as missing at once
+      # Unlike EXPIRE and GETEX, SET does not delete it (setGenericCommand in redis/redis
+      # src/t_string.c never calls checkAlreadyExpired): the key is stored with a past deadline and
+      # reclaimed like any expired key, so the keyspace events are set and expire, then expired --
+      # never del.
       When the client sends "SET session alice EXAT 1"
       Then the reply is "OK"
       And "EXISTS session" replies 0
+
+    @since_6_2 @own_server @needs_debug
+    Scenario: SET … EXAT in the past stores the key, which counts in DBSIZE until it is reclaimed
+      Given active expiry is switched off on the server
+      When the client sends "SET session alice EXAT 1"
+      Then "DBSIZE" replies 1
+      And "GET session" replies nil
+      And "DBSIZE" replies 0
 
   Rule: A command that replaces a value drops its TTL; KEEPTTL keeps it
 
@@ -184,7 +198,7 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       When the client sends "EXPIRE window 10 GT LT"
       Then the reply is an error saying "GT and LT options at the same time are not compatible"
 
-  Rule: A zero, negative or past expiry deletes the key at once
+  Rule: EXPIRE and PEXPIREAT with a zero, negative or past time delete the key at once
 
     Scenario: EXPIRE with 0 deletes the key and returns 1
       Given the client has sent "SET temp v"
@@ -262,34 +276,48 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       Given the client has sent "SET session alice PX 300"
       Then within 5 seconds "GET session" replies nil
 
+    @since_6_2
     Scenario: GETEX without an option is a plain GET and leaves the TTL alone
       Given the client has sent "SET session alice PX 60000"
       When the client sends "GETEX session"
       Then the reply is "alice"
       And "PTTL session" replies a number from 1 to 60000
 
+    @since_6_2
     Scenario: GETEX … EX re-arms the TTL while reading, which is what sliding expiration needs
       Given the client has sent "SET session alice EX 100"
       When the client sends "GETEX session EX 200"
       Then the reply is "alice"
       And "TTL session" replies a number from 199 to 200
 
+    @since_6_2
     Scenario: GETEX … PERSIST reads the value and removes the TTL
       Given the client has sent "SET session alice EX 100"
       When the client sends "GETEX session PERSIST"
       Then the reply is "alice"
       And "TTL session" replies -1
 
+    @since_6_2
     Scenario: GETEX on a missing key returns nil and creates nothing
       When the client sends "GETEX ghost EX 100"
       Then the reply is nil
       And "EXISTS ghost" replies 0
 
+    @since_6_2
     Scenario: GETEX refuses a zero TTL, unlike EXPIRE which would delete the key
       Given the client has sent "SET session alice EX 100"
       When the client sends "GETEX session EX 0"
       Then the reply is an error saying "invalid expire time in"
       And "TTL session" replies a number from 99 to 100
+
+    @since_6_2 @own_server @needs_debug
+    Scenario: GETEX … PXAT with a time in the past returns the value and deletes the key at once
+      # Unlike SET … EXAT in the past: GETEX deletes the key itself (and notifies del).
+      Given active expiry is switched off on the server
+      And the client has sent "SET session alice"
+      When the client sends "GETEX session PXAT 1000"
+      Then the reply is "alice"
+      And "DBSIZE" replies 0
 
   Rule: Expired keys are removed lazily on access and actively in the background
 
@@ -317,9 +345,12 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       Then the reply is 0
       And "EXISTS stale" replies 0
 
-    @own_server @needs_debug
+    @since_6_2_5 @own_server @needs_debug
     Scenario: A watched key that expires before EXEC makes the transaction fail, although nobody touched it
-      # Since Redis 6.0.9 an expiry counts as a change for WATCH, lazily expired or not.
+      # The key has expired but was not reclaimed (active expiry off, nobody read it): EXEC fails
+      # since redis/redis#9194 (6.0.15, 6.2.5, 7.0). The older fix, redis/redis#7920 (6.0.9), only
+      # covered keys that active expiry had removed. Tcl: unit/multi.tcl "EXEC fail on lazy expired
+      # WATCHed key".
       Given active expiry is switched off on the server
       And the client has sent "SET stale v PX 1000"
       And the client has sent "WATCH stale"
@@ -328,6 +359,21 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       And the client has sent "PING"
       When the client sends "EXEC"
       Then the reply is nil
+
+    @since_7_0 @own_server @needs_debug
+    Scenario: A key already expired when WATCH ran does not abort EXEC when it is reclaimed
+      # WATCH remembers that the key was already logically expired; deleting it later changes
+      # nothing the client saw (redis/redis#10256, Redis 7.0). Tcl: unit/multi.tcl "Delete WATCHed
+      # stale keys should not fail EXEC".
+      Given active expiry is switched off on the server
+      And the client has sent "SET stale v PX 1"
+      And the server clock has moved on by 20 ms
+      And the client has sent "WATCH stale"
+      And the client has sent "EXISTS stale"
+      And the client has sent "MULTI"
+      And the client has sent "PING"
+      When the client sends "EXEC"
+      Then the reply is ["PONG"]
 
   Rule: Since Redis 7.4 single hash fields can expire, each with its own TTL
 
@@ -376,12 +422,14 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
 
   Rule: SET … GET returns the old value, with the same TTL rules as SET
 
+    @since_6_2
     Scenario: SET … GET returns the old value and drops the TTL, like a plain SET
       Given the client has sent "SET token old EX 100"
       When the client sends "SET token new GET"
       Then the reply is "old"
       And "TTL token" replies -1
 
+    @since_6_2
     Scenario: SET … GET on a key of another type fails and leaves the key as it was
       Given the client has sent "RPUSH token a"
       When the client sends "SET token new GET"

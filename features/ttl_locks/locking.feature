@@ -83,6 +83,7 @@ Feature: A lock from one key: SET … NX PX, and why its value must be unique
 
   Rule: Overwriting a lock's value drops its TTL unless KEEPTTL is given
 
+    @since_6_2
     Scenario: Refreshing a lock's value with SET … XX GET leaves a lock that never expires
       Given the client has sent "SET lock tok1 NX PX 30000"
       When the client sends "SET lock tok2 XX GET"
