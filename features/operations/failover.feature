@@ -79,7 +79,7 @@ Feature: Sentinel fails over by itself; clients must follow, and the old primary
     @slow
     Scenario: SENTINEL FAILOVER closes the demoted primary's client connections
       # Sentinel reconfigures the old primary with MULTI, REPLICAOF, CLIENT KILL TYPE normal, EXEC, so
-      # that no client keeps writing to it (sentinel.c, sentinelSendSlaveOf).
+      # that no client keeps writing to it (redis/redis src/sentinel.c, sentinelSendSlaveOf).
       Given a primary watched by three sentinels, for this scenario
       And the primary has an open client connection
       When the first sentinel is sent "SENTINEL FAILOVER ops-primary"

@@ -414,11 +414,16 @@ def replicated_cluster(ops_binary: str) -> Iterator[Cluster]:
 
 @pytest.fixture
 def stable_cluster(replicated_cluster: Cluster) -> Iterator[Cluster]:
-    """The shared replicated cluster, agreeing on its slot map, with no migration left over, flushed after."""
+    """The shared replicated cluster, agreeing on its slot map, every replica linked (a former primary
+    resyncs after a failover), with no migration left over; flushed after."""
     wait_cluster_agrees(replicated_cluster)
+    replicas = [n for n in replicated_cluster.nodes if _role(n) != "master"]
+    wait_until(lambda: all(link_is_up(n) for n in replicas), TOPOLOGY_TIMEOUT, what="cluster replicas linked")
     yield replicated_cluster
     reset_migrations(replicated_cluster)
-    for node in primaries(replicated_cluster):
+    for node in replicated_cluster.nodes:
         with node.client() as client:
-            client.flushall()
+            if _role(node) == "master":
+                client.flushall()
+            client.config_set("notify-keyspace-events", "")
     wait_cluster_agrees(replicated_cluster)
