@@ -14,7 +14,7 @@ Feature: Hashes hold an object's fields
 
     Scenario: HSET with a field but no value is rejected as a whole
       When the client sends "HSET product name Lamp price"
-      Then the reply is an error saying "wrong number of arguments for 'hset' command"
+      Then the reply is an error saying "ERR wrong number of arguments for 'hset' command"
       And "EXISTS product" replies 0
 
     Scenario: HMGET reads nil for each missing field, in the order asked
@@ -39,16 +39,16 @@ Feature: Hashes hold an object's fields
     Scenario: HINCRBY on a field that is not an integer has its own error message
       Given the client has sent "HSET product name Lamp"
       When the client sends "HINCRBY product name 1"
-      Then the reply is an error saying "hash value is not an integer"
+      Then the reply is an error saying "ERR hash value is not an integer"
 
     Scenario: HINCRBY with a fractional increment gets the generic integer error
       When the client sends "HINCRBY product views 1.5"
-      Then the reply is an error saying "value is not an integer or out of range"
+      Then the reply is an error saying "ERR value is not an integer or out of range"
 
     Scenario: HINCRBY detects 64-bit overflow and leaves the field unchanged
       Given the client has sent "HSET product n -9223372036854775484"
       When the client sends "HINCRBY product n -10000"
-      Then the reply is an error saying "increment or decrement would overflow"
+      Then the reply is an error saying "ERR increment or decrement would overflow"
       And "HGET product n" replies "-9223372036854775484"
 
   Rule: Small hashes are stored compactly until a field or a value grows past 64 bytes

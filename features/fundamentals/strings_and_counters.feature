@@ -18,13 +18,13 @@ Feature: Strings as atomic counters
     Scenario: INCR is refused on a value with a leading space, and the value is left unchanged
       Given the client has sent "SET n ' 11'"
       When the client sends "INCR n"
-      Then the reply is an error saying "value is not an integer or out of range"
+      Then the reply is an error saying "ERR value is not an integer or out of range"
       And "GET n" replies " 11"
 
     Scenario Outline: INCR accepts only canonical base-10 integers
       Given the client has sent "SET n <stored>"
       When the client sends "INCR n"
-      Then the reply is an error saying "value is not an integer or out of range"
+      Then the reply is an error saying "ERR value is not an integer or out of range"
 
       Examples:
         | stored |
@@ -37,12 +37,12 @@ Feature: Strings as atomic counters
     Scenario: Incrementing past the largest 64-bit integer is an error and the value is unchanged
       Given the client has sent "SET n 9223372036854775807"
       When the client sends "INCR n"
-      Then the reply is an error saying "increment or decrement would overflow"
+      Then the reply is an error saying "ERR increment or decrement would overflow"
       And "GET n" replies "9223372036854775807"
 
     Scenario: INCRBY needs an integer increment
       When the client sends "INCRBY n 1.5"
-      Then the reply is an error saying "value is not an integer or out of range"
+      Then the reply is an error saying "ERR value is not an integer or out of range"
 
     Scenario: A counter command on a list fails with WRONGTYPE
       Given the client has sent "RPUSH l 1"
@@ -68,4 +68,4 @@ Feature: Strings as atomic counters
     Scenario: INCRBYFLOAT refuses a result that would be infinite
       Given the client has sent "SET f 0"
       When the client sends "INCRBYFLOAT f +inf"
-      Then the reply is an error saying "increment would produce NaN or Infinity"
+      Then the reply is an error saying "ERR increment would produce NaN or Infinity"

@@ -35,7 +35,7 @@ Feature: A script runs alone, and a long script blocks everybody
         """
         while true do end
         """
-      Then within 10 seconds client "B" gets an error saying "BUSY Redis is busy running a script" for "PING"
+      Then within 10 seconds client "B" gets an error saying "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." for "PING"
 
     @own_server
     Scenario: SCRIPT KILL stops a busy script that has not written, and its caller gets an error
@@ -44,10 +44,10 @@ Feature: A script runs alone, and a long script blocks everybody
         """
         while true do end
         """
-      And within 10 seconds client "B" gets an error saying "BUSY" for "PING"
+      And within 10 seconds client "B" gets an error saying "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." for "PING"
       And client "B" sends "SCRIPT KILL"
       Then the reply is "OK"
-      And the background script of client "A" ends with an error saying "Script killed by user with SCRIPT KILL"
+      And the background script of client "A" ends with an error starting with "ERR Script killed by user with SCRIPT KILL... script: "
 
     Scenario: SCRIPT KILL refuses a busy script that has already written
       Given a separate server with a busy-script threshold of 100 ms
@@ -56,9 +56,9 @@ Feature: A script runs alone, and a long script blocks everybody
         redis.call('SET', KEYS[1], '1')
         while true do end
         """
-      And within 10 seconds another client of that server gets an error saying "BUSY" for "PING"
+      And within 10 seconds another client of that server gets an error saying "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." for "PING"
       And another client of that server sends "SCRIPT KILL"
-      Then the reply is an error saying "UNKILLABLE Sorry the script already executed write commands"
+      Then the reply is an error saying "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
 
     Scenario: SHUTDOWN NOSAVE is the way out of an unkillable script
       Given a separate server with a busy-script threshold of 100 ms
@@ -67,7 +67,7 @@ Feature: A script runs alone, and a long script blocks everybody
         redis.call('SET', KEYS[1], '1')
         while true do end
         """
-      And within 10 seconds another client of that server gets an error saying "BUSY" for "PING"
+      And within 10 seconds another client of that server gets an error saying "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." for "PING"
       And another client of that server sends "SHUTDOWN NOSAVE"
       Then that server has stopped within 10 seconds
       And the background script ended because the connection was closed

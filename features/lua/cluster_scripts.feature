@@ -12,7 +12,7 @@ Feature: Scripts in a Redis Cluster: one slot per script
         """
         return redis.call('GET', KEYS[1])
         """
-      Then the reply is an error saying "Keys in request don't hash to the same slot"
+      Then the reply is an error saying "CROSSSLOT Keys in request don't hash to the same slot"
 
     @cluster_only
     Scenario: Keys that share a hash tag can be used together by one script
@@ -33,7 +33,7 @@ Feature: Scripts in a Redis Cluster: one slot per script
         redis.call('GET', KEYS[1])
         return redis.call('GET', ARGV[1])
         """
-      Then the reply is an error saying "Script attempted to access keys that do not hash to the same slot"
+      Then the reply is an error starting with "ERR Script attempted to access keys that do not hash to the same slot script: "
 
     @cluster_only
     Scenario: A script without a shebang may still touch an undeclared key of another slot on the same node

@@ -12,7 +12,7 @@ Feature: Redis Functions: scripts that are part of the dataset
         """
         redis.register_function('noname', function() return 1 end)
         """
-      Then the reply is an error saying "Missing library metadata"
+      Then the reply is an error saying "ERR Missing library metadata"
 
     @since_7_0 @own_server
     Scenario: FUNCTION LOAD refuses a library that registers no function
@@ -21,7 +21,7 @@ Feature: Redis Functions: scripts that are part of the dataset
         #!lua name=empty
         return 1
         """
-      Then the reply is an error saying "No functions registered"
+      Then the reply is an error saying "ERR No functions registered"
 
     @since_7_0 @own_server
     Scenario: Loading a library of the same name again needs REPLACE
@@ -35,7 +35,7 @@ Feature: Redis Functions: scripts that are part of the dataset
         #!lua name=shop
         redis.register_function('shop_ping', function() return 'v2' end)
         """
-      Then the reply is an error saying "Library 'shop' already exists"
+      Then the reply is an error saying "ERR Library 'shop' already exists"
       And "FCALL shop_ping 0" replies "v1"
 
     @since_7_0 @own_server
@@ -72,13 +72,13 @@ Feature: Redis Functions: scripts that are part of the dataset
         redis.register_function('counter_bump', function(keys) return redis.call('INCR', keys[1]) end)
         """
       When the client sends "FCALL_RO counter_bump 1 n"
-      Then the reply is an error saying "Can not execute a script with write flag using *_ro command."
+      Then the reply is an error saying "ERR Can not execute a script with write flag using *_ro command."
       And "EXISTS n" replies 0
 
     @since_7_0 @own_server
     Scenario: FCALL of a function nobody loaded is an error
       When the client sends "FCALL nosuch_function 0"
-      Then the reply is an error saying "Function not found"
+      Then the reply is an error saying "ERR Function not found"
 
   Rule: A library is data, the script cache is not
 

@@ -27,7 +27,7 @@ Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
 
     Scenario: EVALSHA of an unknown SHA-1 answers NOSCRIPT
       When the client sends "EVALSHA ffffffffffffffffffffffffffffffffffffffff 0"
-      Then the reply is an error saying "No matching script. Please use EVAL."
+      Then the reply is an error saying "NOSCRIPT No matching script. Please use EVAL."
 
     Scenario: SCRIPT EXISTS answers 1 or 0 for each SHA-1 asked
       Given the client has sent "SCRIPT LOAD 'return 1'"
@@ -47,7 +47,7 @@ Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
         SET b 2
         """
       When the client sends "EXEC"
-      Then the reply is ["OK", "error: No matching script. Please use EVAL.", "OK"]
+      Then the reply is ["OK", "error: NOSCRIPT No matching script. Please use EVAL.", "OK"]
       And "MGET a b" replies ["1", "2"]
 
   Rule: The cache is volatile
@@ -60,5 +60,5 @@ Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
         """
       When the client sends "SCRIPT FLUSH"
       And the client runs EVALSHA of that script
-      Then the reply is an error saying "No matching script. Please use EVAL."
+      Then the reply is an error saying "NOSCRIPT No matching script. Please use EVAL."
       And SCRIPT EXISTS of that script replies [0]

@@ -16,7 +16,7 @@ Feature: What a Lua script receives and what its reply becomes
 
     Scenario: A numkeys larger than the number of arguments is refused
       When the client sends "EVAL 'return 1' 3 a"
-      Then the reply is an error saying "Number of keys can't be greater than number of args"
+      Then the reply is an error saying "ERR Number of keys can't be greater than number of args"
 
     Scenario: ARGV items are strings even when they look like numbers
       When the client runs EVAL with keys "" and arguments "41":

@@ -13,7 +13,7 @@ Feature: Errors inside a script, and why a script validates before it writes
         """
         return redis.call('INCR', KEYS[1])
         """
-      Then the reply is an error saying "value is not an integer or out of range script:"
+      Then the reply is an error starting with "ERR value is not an integer or out of range script: "
 
     Scenario: redis.pcall returns the error as a table with an err field, and the script goes on
       Given the client has sent "SET s abc"
@@ -30,7 +30,7 @@ Feature: Errors inside a script, and why a script validates before it writes
         local x = 1
         error('custom failure')
         """
-      Then the reply is an error saying "user_script:2: custom failure"
+      Then the reply is an error starting with "ERR user_script:2: custom failure script: "
 
   Rule: There is no rollback
 
@@ -41,7 +41,7 @@ Feature: Errors inside a script, and why a script validates before it writes
         redis.call('LPUSH', KEYS[1], 'x')
         redis.call('SET', KEYS[2], '2')
         """
-      Then the reply is an error saying "WRONGTYPE"
+      Then the reply is an error starting with "WRONGTYPE Operation against a key holding the wrong kind of value script: "
       And "MGET a b" replies ["1", nil]
 
     Scenario: A script that checks before it writes leaves nothing behind when a check fails
@@ -56,7 +56,7 @@ Feature: Errors inside a script, and why a script validates before it writes
         for _, key in ipairs(KEYS) do redis.call('DECR', key) end
         return 'OK'
         """
-      Then the reply is an error saying "OUT_OF_STOCK"
+      Then the reply is an error saying "OUT_OF_STOCK stock:a"
       And "EXISTS stock:a" replies 0
 
   Rule: A script runs in a sandbox
@@ -66,21 +66,21 @@ Feature: Errors inside a script, and why a script validates before it writes
         """
         counter = 1
         """
-      Then the reply is an error saying "Attempt to modify a readonly table"
+      Then the reply is an error starting with "ERR user_script:1: Attempt to modify a readonly table script: "
 
     Scenario: Reading an undefined global is an error rather than nil
       When the client runs EVAL:
         """
         return undefined_thing
         """
-      Then the reply is an error saying "Script attempted to access nonexistent global variable 'undefined_thing'"
+      Then the reply is an error starting with "ERR user_script:1: Script attempted to access nonexistent global variable 'undefined_thing' script: "
 
     Scenario: MULTI cannot be called from a script
       When the client runs EVAL:
         """
         return redis.call('MULTI')
         """
-      Then the reply is an error saying "This Redis command is not allowed from script"
+      Then the reply is an error starting with "ERR This Redis command is not allowed from script script: "
 
     @before_7_2
     Scenario: Before 7.2 a blocking command is refused inside a script
@@ -88,7 +88,7 @@ Feature: Errors inside a script, and why a script validates before it writes
         """
         return redis.call('BLPOP', KEYS[1], 0)
         """
-      Then the reply is an error saying "This Redis command is not allowed from script"
+      Then the reply is an error starting with "ERR This Redis command is not allowed from script script: "
 
     @since_7_2
     Scenario: Since 7.2 a blocking command in a script does not block and behaves like its non-blocking form

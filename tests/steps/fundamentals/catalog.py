@@ -1,9 +1,13 @@
-"""Steps of the Fundamentals topic: building values for the raw-command scenarios, and the catalog."""
+"""Steps of the catalog component (features/fundamentals/catalog.feature, :mod:`redisbehaviors.catalog`).
+
+The scenario's world is :class:`Shop`: the catalog (rebuilt when a step changes its options), the
+outcome of the latest call, and a snapshot of the catalog's keys to prove a refused call wrote nothing.
+"""
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -13,7 +17,6 @@ from pytest_bdd import given, parsers, then, when
 from redisbehaviors.catalog import Catalog
 from redisbehaviors.errors import RedisBehaviorsError
 from redisbehaviors.testing import wait_until
-from tests.steps.redis_commands import RawCommands
 
 
 def _number(text: str) -> int | float:
@@ -24,38 +27,25 @@ def _names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-# ------------------------------------------------------------------------------------------ raw values
-
-
-@given(parsers.parse('the hash "{name}" has a field "{field}" whose value is {size:d} bytes long'))
-def hash_with_long_value(raw: RawCommands, name: str, field: str, size: int) -> None:
-    raw.must(f"HSET {name} {field} {'x' * size}")
-
-
-@given(parsers.parse('the hash "{name}" has a field whose name is {size:d} bytes long'))
-def hash_with_long_field(raw: RawCommands, name: str, size: int) -> None:
-    raw.must(f"HSET {name} {'f' * size} v")
-
-
 # ------------------------------------------------------------------------------------------ the catalog
 
 
+@dataclass
 class Shop:
     """The scenario's catalog, rebuilt when a step changes its options."""
 
-    def __init__(self, client: redis.Redis, namespace: str) -> None:
-        self.client = client
-        self.namespace = namespace
-        self.options: dict[str, Any] = {}
-        self.error: RedisBehaviorsError | None = None
-        self.result: Any = None
-        self.before: dict[str, bytes] | None = None
+    client: redis.Redis
+    namespace: str
+    options: dict[str, Any] = field(default_factory=dict)  # Catalog keyword arguments a step chose
+    error: RedisBehaviorsError | None = None
+    result: Any = None
+    before: dict[str, bytes] | None = None  # the catalog's keys before the latest call
 
     @property
     def catalog(self) -> Catalog:
         return Catalog(self.client, namespace=self.namespace, **self.options)
 
-    def attempt(self, action: Any) -> None:
+    def attempt(self, action: Callable[[Catalog], Any]) -> None:
         """Run ``action(catalog)``; keep a refusal instead of raising it."""
         self.before = self.snapshot()
         try:
@@ -74,7 +64,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop(client_factory: Any, ns: str) -> Shop:
+def shop(client_factory: Callable[..., Any], ns: str) -> Shop:
     return Shop(client_factory(decode_responses=True), ns)
 
 
@@ -160,9 +150,9 @@ def user_viewed_many(shop: Shop, user: str, products: str) -> None:
         shop.catalog.record_view(product, user)
 
 
-@when(parsers.parse(
-    "the catalog lists products priced from {low:g} to {high:g}, skipping {offset:d}, at most {count:d}"
-))
+@when(
+    parsers.parse("the catalog lists products priced from {low:g} to {high:g}, skipping {offset:d}, at most {count:d}")
+)
 def list_price_range(shop: Shop, low: float, high: float, offset: int, count: int) -> None:
     shop.attempt(lambda c: c.in_price_range(low, high, offset=offset, count=count))
 
@@ -285,48 +275,3 @@ def cards_read(shop: Shop, datatable: list[list[str]]) -> None:
         got.append([card.name, str(card.price), str(card.views), str(card.likes), flag])
     assert got == [row[1:] for row in rows]
     assert [c.product_id for c in shop.result if c] == [row[0] for row in rows if row[1]]
-
-
-# ------------------------------------------------------------------------------------------ pipelines
-
-
-@when(parsers.parse('a pipeline sets "{name}" to "{value}", waits for "{gate}" with BLPOP, then reads "{again}"'))
-def pipeline_with_gate(ctx: dict[str, Any], client_factory: Any, key: Any, name: str, value: str, gate: str) -> None:
-    client = client_factory()
-    pipe = client.pipeline(transaction=False)
-    pipe.set(key(name), value).blpop([key(gate)], timeout=10).get(key(name))
-    ctx["pipeline"] = ThreadPoolExecutor(max_workers=1).submit(pipe.execute)
-
-
-@when(parsers.parse('while it waits, another client sets "{name}" to "{value}" and pushes to "{gate}"'))
-def write_while_blocked(ctx: dict[str, Any], r: redis.Redis, key: Any, name: str, value: str, gate: str) -> None:
-    wait_until(
-        lambda: any(c.get("cmd") == "blpop" and "b" in c.get("flags", "") for c in r.client_list()),
-        timeout=10,
-        what="the pipeline to block on BLPOP",
-    )
-    r.set(key(name), value)
-    r.lpush(key(gate), "open")
-
-
-@then(parsers.parse('the pipeline read "{value}"'))
-def pipeline_read(ctx: dict[str, Any], value: str) -> None:
-    assert ctx["pipeline"].result(timeout=10)[-1] == value
-
-
-@when(
-    parsers.parse('a MULTI transaction sets "{name}" to "{value}", waits for "{gate}" with BLPOP, then reads "{again}"')
-)
-def multi_with_gate(ctx: dict[str, Any], r: redis.Redis, key: Any, name: str, value: str, gate: str) -> None:
-    started = time.monotonic()
-    pipe = r.pipeline(transaction=True)
-    ctx["multi"] = pipe.set(key(name), value).blpop([key(gate)], timeout=10).get(key(name)).execute()
-    ctx["multi_seconds"] = time.monotonic() - started
-
-
-@then(parsers.parse("the transaction's BLPOP replied nil at once and it read \"{value}\""))
-def multi_read(ctx: dict[str, Any], value: str) -> None:
-    _, popped, read = ctx["multi"]
-    assert popped is None
-    assert read == value
-    assert ctx["multi_seconds"] < 5  # it did not wait for the 10 s BLPOP timeout
