@@ -10,10 +10,9 @@ import redis
 
 from redisbehaviors.catalog.keys import CatalogKeys
 from redisbehaviors.errors import InvalidInput, UnknownEntity
-from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.scripts import load_script
+from redisbehaviors.validation import FieldValue, validate_count, validate_field_value, validate_id
 
-FieldValue = str | int | float
 #: Fields only the catalog itself writes (through ``record_view``, ``like`` and ``adjust_stock``).
 COUNTERS = ("views", "likes", "stock")
 MAX_FIELD_VALUE_BYTES = 64 * 1024
@@ -46,13 +45,7 @@ def _validate_fields(fields: Mapping[str, FieldValue], *, allow_stock: bool) -> 
         validate_id(name, "field name", max_length=64)
         if name in COUNTERS and not (allow_stock and name == "stock"):
             raise InvalidInput(f"field {name!r} is a counter: change it through its own method")
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InvalidInput(f"field {name!r} must be a string or a number, got {type(value).__name__}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidInput(f"field {name!r} must be a finite number, got {value!r}")
-        if isinstance(value, str) and len(value.encode()) > MAX_FIELD_VALUE_BYTES:
-            raise InvalidInput(f"field {name!r} is longer than {MAX_FIELD_VALUE_BYTES} bytes")
-        clean[name] = value
+        clean[name] = validate_field_value(name, value, max_bytes=MAX_FIELD_VALUE_BYTES)
     if "price" in clean:
         price = clean["price"]
         if isinstance(price, str) or price < 0:

@@ -19,8 +19,8 @@ from redisbehaviors.chat.payload import (
     parse_stream_id,
 )
 from redisbehaviors.chat.validation import validate_body, validate_seconds, validate_stream_id
-from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.scripts import load_script
+from redisbehaviors.validation import validate_count, validate_id
 
 MAX_PAGE = 10_000
 

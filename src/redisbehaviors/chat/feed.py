@@ -32,7 +32,7 @@ from redisbehaviors.chat.payload import (
     parse_stream_id,
 )
 from redisbehaviors.chat.validation import validate_seconds, validate_stream_id
-from redisbehaviors.keyschema import validate_count, validate_id
+from redisbehaviors.validation import validate_count, validate_id
 
 if TYPE_CHECKING:
     from redisbehaviors.chat.chat import Chat

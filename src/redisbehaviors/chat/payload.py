@@ -20,22 +20,23 @@ payload whose ``v`` it does not know or whose required fields are missing, with 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from redisbehaviors.chat.errors import PayloadError
+from redisbehaviors.validation import is_stream_id, stream_id_key
 
 VERSION = 1
-STREAM_ID = re.compile(r"\d+-\d+")
 
 
 def parse_stream_id(value: str) -> tuple[int, int]:
-    """``"1764170000000-3"`` -> ``(1764170000000, 3)``, for ordering ids numerically."""
-    if not isinstance(value, str) or not STREAM_ID.fullmatch(value):
+    """``"1764170000000-3"`` -> ``(1764170000000, 3)``, for ordering ids numerically.
+
+    A received payload with a bad id is refused with :class:`PayloadError` (it is not the caller's input).
+    """
+    if not is_stream_id(value):
         raise PayloadError(f"not a stream id: {value!r}")
-    ms, seq = value.split("-")
-    return int(ms), int(seq)
+    return stream_id_key(value)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@
 -- Reply: the members online after the call, oldest heartbeat first.
 -- Members pruned here are announced with reason "timeout", a new member with "join", a leave with
 -- "leave". Server time (TIME) decides, so clients with skewed clocks agree on who is online.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local ttl = tonumber(ARGV[3])
 local cutoff = now - ttl
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
+from redisbehaviors import validation
 from redisbehaviors.chat.errors import InvalidMessage
-from redisbehaviors.chat.payload import STREAM_ID
 
 MAX_BODY_BYTES = 16 * 1024
 
@@ -25,14 +23,10 @@ def validate_body(body: object) -> str:
 
 
 def validate_stream_id(value: object, what: str) -> str:
-    """An id given by the application (``since``, ``after``): checked before it reaches Redis."""
-    if not isinstance(value, str) or not STREAM_ID.fullmatch(value):
-        raise InvalidMessage(f"{what} must be a stream id like '1764170000000-0', got {value!r}")
-    return value
+    """An id given by the application (``since``, ``after``), refused with :class:`InvalidMessage`."""
+    return validation.validate_stream_id(value, what, error=InvalidMessage)
 
 
 def validate_seconds(value: object, what: str) -> float:
-    """A finite, non-negative number of seconds (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise InvalidMessage(f"{what} must be a non-negative number of seconds, got {value!r}")
-    return float(value)
+    """A finite, non-negative number of seconds (not a bool), refused with :class:`InvalidMessage`."""
+    return validation.validate_seconds(value, what, error=InvalidMessage)

@@ -26,12 +26,12 @@ import redis
 import redis.asyncio
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count
 from redisbehaviors.locks.errors import LockNotHeld, LockTimeout, StaleFencingToken, UnknownFencingToken
 from redisbehaviors.locks.fenced import MAX_FENCE, FieldValue, _validate_fields
 from redisbehaviors.locks.keys import LockKeys
-from redisbehaviors.locks.lock import MIN_WAIT_S, WAKE_TTL_MS, _validate_max_wait, _validate_timeout, _validate_ttl
+from redisbehaviors.locks.lock import MIN_WAIT_S, WAKE_TTL_MS, _validate_max_wait, _validate_ttl
 from redisbehaviors.scripts import load_script
+from redisbehaviors.validation import validate_count, validate_seconds
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
 
@@ -72,7 +72,7 @@ class AsyncFencedLock:
 
         Arguments are validated here, before anything is awaited.
         """
-        return _Acquiring(self._wait_for(_validate_timeout(timeout, "timeout"), self._ttl(ttl_ms)))
+        return _Acquiring(self._wait_for(validate_seconds(timeout, "timeout"), self._ttl(ttl_ms)))
 
     async def _wait_for(self, wait_for: float, ttl: int) -> AsyncLease:
         deadline = time.monotonic() + wait_for

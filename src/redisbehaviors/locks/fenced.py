@@ -13,18 +13,16 @@ for example ``UPDATE profile SET ..., fence = :token WHERE id = :id AND fence <=
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.locks.errors import StaleFencingToken, UnknownFencingToken
 from redisbehaviors.locks.keys import LockKeys
 from redisbehaviors.scripts import load_script
+from redisbehaviors.validation import FieldValue, validate_count, validate_field_value, validate_id
 
-FieldValue = str | int | float
 #: Lua numbers are doubles: integers up to 2^53 compare exactly.
 MAX_FENCE = 2**53
 MAX_FIELDS = 1000
@@ -39,13 +37,7 @@ def _validate_fields(fields: Mapping[str, FieldValue]) -> list[FieldValue]:
     flat: list[FieldValue] = []
     for name, value in fields.items():
         validate_id(name, "field name", max_length=64)
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InvalidInput(f"field {name!r} must be a string or a number, got {type(value).__name__}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidInput(f"field {name!r} must be a finite number, got {value!r}")
-        if isinstance(value, str) and len(value.encode()) > MAX_VALUE_BYTES:
-            raise InvalidInput(f"field {name!r} is longer than {MAX_VALUE_BYTES} bytes")
-        flat += [name, value]
+        flat += [name, validate_field_value(name, value, max_bytes=MAX_VALUE_BYTES)]
     return flat
 
 

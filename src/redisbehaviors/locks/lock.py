@@ -21,7 +21,6 @@ expiry, not one per polling interval.
 
 from __future__ import annotations
 
-import math
 import secrets
 import threading
 import time
@@ -31,10 +30,10 @@ from types import TracebackType
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count
 from redisbehaviors.locks.errors import LockNotHeld, LockTimeout
 from redisbehaviors.locks.keys import LockKeys
 from redisbehaviors.scripts import load_script
+from redisbehaviors.validation import validate_count, validate_seconds
 
 #: Upper bound of a lease TTL: about 11.5 days.
 MAX_TTL_MS = 10**9
@@ -51,14 +50,8 @@ def _validate_ttl(value: object) -> int:
     return validate_count(value, "ttl_ms", minimum=1, maximum=MAX_TTL_MS)
 
 
-def _validate_timeout(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise InvalidInput(f"{what} must be a finite number of seconds >= 0, got {value!r}")
-    return float(value)
-
-
 def _validate_max_wait(value: object) -> float:
-    max_wait = _validate_timeout(value, "max_wait")
+    max_wait = validate_seconds(value, "max_wait")
     if not MIN_WAIT_S <= max_wait <= MAX_WAIT_S:
         raise InvalidInput(f"max_wait must be from {MIN_WAIT_S} to {MAX_WAIT_S} seconds, got {value!r}")
     return max_wait
@@ -107,7 +100,7 @@ class FencedLock:
 
         ``timeout=0`` tries once.  The wait blocks in ``BLPOP`` (see the module docstring).
         """
-        wait_for = _validate_timeout(timeout, "timeout")
+        wait_for = validate_seconds(timeout, "timeout")
         ttl = self._ttl(ttl_ms)
         deadline = time.monotonic() + wait_for
         # The marker outlives any one BLPOP of this waiter, with a margin for a slow round trip.

@@ -1,5 +1,4 @@
 -- The server clock of the node that holds the pipeline (on a cluster, TIME alone would ask any node).
 -- KEYS[1] jobs stream (only routes the call; it is not read)
 -- Reply: milliseconds since the epoch
-local now = redis.call('TIME')
-return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+return now_ms()

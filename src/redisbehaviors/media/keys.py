@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redisbehaviors.keyschema import tagged, validate_id, validate_namespace
+from redisbehaviors.keyschema import tagged
+from redisbehaviors.validation import validate_id, validate_namespace
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import redis
 
-from redisbehaviors.keyschema import validate_count
 from redisbehaviors.media.pipeline import MediaPipeline, entry_age_ms
+from redisbehaviors.validation import validate_count
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ Everything here is one round trip per call and validated before anything is sent
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,16 +23,15 @@ from typing import Any
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.media.errors import NotReplayable, UnknownDeadLetter
 from redisbehaviors.media.keys import MediaKeys
 from redisbehaviors.scripts import load_script
 from redisbehaviors.serverinfo import parse_version
+from redisbehaviors.validation import stream_id_key, validate_count, validate_id, validate_stream_id
 
 MAX_BATCH = 1000
 MAX_PAYLOAD_BYTES = 256 * 1024
 DAY_MS = 24 * 3600 * 1000
-_ENTRY_ID = re.compile(r"\d+-\d+")
 #: Reason recorded for entries that vanished from the stream while pending (trimmed or ``XDEL``).
 DELETED_REASON = "deleted from the stream before it was acknowledged"
 
@@ -72,7 +70,7 @@ class Job:
     @property
     def submitted_ms(self) -> int:
         """Submit time: the millisecond part of the entry id (the server's clock at XADD)."""
-        return int(self.entry_id.split("-")[0])
+        return stream_id_key(self.entry_id)[0]
 
 
 @dataclass(frozen=True)
@@ -126,12 +124,6 @@ class ReclaimPass:
 class RetireResult:
     moved: int
     deleted: int
-
-
-def validate_entry_id(value: object, what: str = "entry id") -> str:
-    if not isinstance(value, str) or not _ENTRY_ID.fullmatch(value):
-        raise InvalidInput(f"{what} must look like <ms>-<seq>, got {value!r}")
-    return value
 
 
 def stream_entries(reply: Any) -> list[tuple[str, dict[str, str]]]:
@@ -350,7 +342,7 @@ class MediaPipeline:
         validate_id(consumer, "consumer")
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
         if after != "0":
-            validate_entry_id(after, "after")
+            validate_stream_id(after, "after")
         reply = self.client.xreadgroup(self.group, consumer, {self.keys.jobs: after}, count=count)
         entries = stream_entries(reply)
         if not entries:
@@ -371,7 +363,7 @@ class MediaPipeline:
         """Delivery counts of a consumer's pending entries in the range spanning ``entry_ids``."""
         if not entry_ids:
             return {}
-        first, last = min(entry_ids, key=_id_key), max(entry_ids, key=_id_key)
+        first, last = min(entry_ids, key=stream_id_key), max(entry_ids, key=stream_id_key)
         rows = self.client.xpending_range(
             self.keys.jobs, self.group, min=first, max=last, count=MAX_BATCH * 10, consumername=consumer
         )
@@ -408,7 +400,7 @@ class MediaPipeline:
         args: list[str | int] = [self.group, self.ack_mode, self.mark_ttl_ms, self.results_maxlen]
         for job, result in results:
             keys.append(self.keys.mark(validate_id(job.job_id, "job id")))
-            args += [validate_entry_id(job.entry_id), job.job_id, _encode_result(result)]
+            args += [validate_stream_id(job.entry_id), job.job_id, _encode_result(result)]
         return list(self._apply(keys=keys, args=args))
 
     def fail(self, job: Job, consumer: str, reason: str) -> FailOutcome:
@@ -426,7 +418,7 @@ class MediaPipeline:
             args=[
                 self.group,
                 consumer,
-                validate_entry_id(job.entry_id),
+                validate_stream_id(job.entry_id),
                 job.job_id,
                 reason[:1000],
                 threshold,
@@ -444,7 +436,7 @@ class MediaPipeline:
         ``XCLAIM <self> 0 <id> JUSTID`` does not count a delivery (without ``JUSTID`` it would).
         """
         validate_id(consumer, "consumer")
-        ids = [validate_entry_id(i) for i in entry_ids]
+        ids = [validate_stream_id(i) for i in entry_ids]
         if not ids:
             return []
         return list(self._extend(keys=[self.keys.jobs], args=[self.group, consumer, *ids]))
@@ -452,7 +444,7 @@ class MediaPipeline:
     def release(self, consumer: str, entry_ids: Sequence[str]) -> int:
         """Give back jobs read but not handled: the next reclaim takes them; the delivery is not counted."""
         validate_id(consumer, "consumer")
-        ids = [validate_entry_id(i) for i in entry_ids]
+        ids = [validate_stream_id(i) for i in entry_ids]
         if not ids:
             return 0
         return int(self._release(keys=[self.keys.jobs], args=[self.group, consumer, self.lease_ms, *ids]))
@@ -472,7 +464,7 @@ class MediaPipeline:
         """
         validate_id(consumer, "consumer")
         if cursor != "0-0":
-            validate_entry_id(cursor, "cursor")
+            validate_stream_id(cursor, "cursor")
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
         idle = self.lease_ms if min_idle_ms is None else validate_count(min_idle_ms, "min_idle_ms")
         reply = self.client.xautoclaim(
@@ -528,14 +520,14 @@ class MediaPipeline:
     def dead_letters(self, *, count: int = 100, after: str | None = None) -> list[DeadLetter]:
         """Dead letters, oldest first (``XRANGE``), starting after ``after`` (exclusive)."""
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
-        start = "-" if after is None else "(" + validate_entry_id(after, "after")
+        start = "-" if after is None else "(" + validate_stream_id(after, "after")
         return [
             self._dead(entry_id, fields)
             for entry_id, fields in self.client.xrange(self.keys.dead, start, "+", count)
         ]
 
     def dead_letter(self, dead_id: str) -> DeadLetter:
-        rows = self.client.xrange(self.keys.dead, validate_entry_id(dead_id, "dead-letter id"), dead_id)
+        rows = self.client.xrange(self.keys.dead, validate_stream_id(dead_id, "dead-letter id"), dead_id)
         if not rows:
             raise UnknownDeadLetter(f"no dead letter {dead_id!r}")
         return self._dead(*rows[0])
@@ -582,14 +574,9 @@ class MediaPipeline:
         return int(self._clock(keys=[self.keys.jobs]))
 
 
-def _id_key(entry_id: str) -> tuple[int, int]:
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq or 0)
-
-
 def entry_age_ms(entry_id: str, now_ms: int) -> int:
     """Milliseconds since the entry was added, by its id (never negative)."""
-    return max(now_ms - _id_key(entry_id)[0], 0)
+    return max(now_ms - stream_id_key(entry_id)[0], 0)
 
 
 __all__ = [

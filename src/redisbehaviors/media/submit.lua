@@ -21,9 +21,7 @@ if ARGV[4] ~= 'none' then
   local threshold = ARGV[5]
   if ARGV[4] == 'minid' then
     -- server time, so every producer trims against the same clock
-    local now = redis.call('TIME')
-    local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-    threshold = string.format('%d', math.max(now_ms - tonumber(ARGV[5]), 0))
+    threshold = int(math.max(now_ms() - tonumber(ARGV[5]), 0))
   end
   -- '~' lets Redis drop only whole radix-tree nodes: cheap, but it may keep more than asked
   args[#args + 1] = string.upper(ARGV[4])

@@ -22,9 +22,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.media.errors import LeaseLost
 from redisbehaviors.media.pipeline import Job, MediaPipeline
+from redisbehaviors.validation import validate_count, validate_id
 
 
 class Lease:

@@ -26,7 +26,8 @@ import ipaddress
 from dataclasses import dataclass
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import tagged, validate_id, validate_namespace
+from redisbehaviors.keyschema import tagged
+from redisbehaviors.validation import validate_id, validate_namespace
 
 ALGORITHM_PREFIXES = {
     "fixed_window": "fw",

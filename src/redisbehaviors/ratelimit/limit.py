@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count
+from redisbehaviors.validation import validate_count
 
 MAX_AMOUNT = 10**9
 MAX_WINDOW_MS = 366 * 24 * 3600 * 1000

@@ -17,10 +17,10 @@ from typing import ClassVar
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count, validate_namespace
 from redisbehaviors.ratelimit.keys import RateLimitKeys
 from redisbehaviors.ratelimit.limit import Decision, Limit
 from redisbehaviors.scripts import load_script
+from redisbehaviors.validation import validate_count, validate_namespace
 
 MAX_LIMITS = 8
 
@@ -64,7 +64,7 @@ class RateLimiter:
         self._clock = clock
         self._denials: OrderedDict[str, _Denial] = OrderedDict()  # subject -> its last refusal
         self._denials_lock = threading.Lock()  # one limiter may serve many threads
-        self._script = load_script(client, __package__, self.algorithm)
+        self._script = load_script(client, __package__, self.algorithm, preludes=("_common",))
         self._limit_args = [value for limit in self.limits for value in (limit.amount, limit.window_ms)]
         self._smallest = min(limit.amount for limit in self.limits)
 

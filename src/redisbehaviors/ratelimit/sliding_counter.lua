@@ -1,23 +1,22 @@
 -- Sliding-window counter: two clock-aligned fixed windows, the previous one weighted by how much of it
 -- still overlaps the sliding window.  Approximate in a sliding span, exact in every aligned window
 -- (the current count alone never exceeds the amount), two small counters per limit.
--- KEYS[i]          base key of limit i; window keys are KEYS[i] .. ':' .. <window index> (same slot)
--- ARGV[1]          'hit' (charge when every limit passes) or 'peek' (charge nothing)
--- ARGV[2]          cost of this request (1 <= cost <= every amount; checked by the caller)
--- ARGV[2i+1], ARGV[2i+2]   amount and window in ms of limit i
--- Reply: {allowed 0|1, remaining, reset_after_ms, retry_after_ms, binding limit index (1-based)}
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local charge = ARGV[1] == 'hit'
-local cost = tonumber(ARGV[2])
+-- KEYS[i]          base key of limit i.  This script derives the keys it counts in: window_key(KEYS[i],
+--                  index) for the current and the previous window, where the index is the server's time
+--                  divided by the window.  The derived keys keep KEYS[i]'s hash tag, so they are in
+--                  KEYS[i]'s cluster slot (a real cluster runs it in tests/unit/test_ratelimit.py).
+-- ARGV[1] 'hit' or 'peek'   ARGV[2] cost   ARGV[2i+1], ARGV[2i+2] amount and window in ms of limit i
+-- Reply: {allowed 0|1, remaining, reset_after_ms, retry_after_ms, binding limit index} (see _common.lua)
+local now = now_ms()
+local charge, cost = request(ARGV)
 local keys, current, previous, amounts, windows, elapsed, retry = {}, {}, {}, {}, {}, {}, {}
 local allowed = 1
 for i = 1, #KEYS do
-  local amount, window = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
+  local amount, window = limit(ARGV, i)
   local index = math.floor(now / window)
-  keys[i] = KEYS[i] .. ':' .. string.format('%d', index)
+  keys[i] = window_key(KEYS[i], index)
   current[i] = tonumber(redis.call('GET', keys[i]) or '0')
-  previous[i] = tonumber(redis.call('GET', KEYS[i] .. ':' .. string.format('%d', index - 1)) or '0')
+  previous[i] = tonumber(redis.call('GET', window_key(KEYS[i], index - 1)) or '0')
   amounts[i], windows[i], elapsed[i] = amount, window, now - index * window
   -- the estimate is not rounded down, so the approximation can only refuse early, never admit late
   local estimate = previous[i] * (window - elapsed[i]) / window + current[i]
@@ -44,7 +43,7 @@ if allowed == 1 and charge then
     end
   end
 end
-local binding, remaining, reset = 1, {}, {}
+local remaining, reset = {}, {}
 for i = 1, #keys do
   local estimate = previous[i] * (windows[i] - elapsed[i]) / windows[i] + current[i]
   remaining[i] = math.max(0, math.floor(amounts[i] - estimate))
@@ -54,8 +53,5 @@ for i = 1, #keys do
   elseif previous[i] > 0 then
     reset[i] = windows[i] - elapsed[i]
   end
-  if (allowed == 1 and remaining[i] < remaining[binding]) or (allowed == 0 and retry[i] > retry[binding]) then
-    binding = i
-  end
 end
-return {allowed, remaining[binding], reset[binding], retry[binding], binding}
+return decision(allowed, remaining, reset, retry)

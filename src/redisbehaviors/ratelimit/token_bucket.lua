@@ -2,20 +2,18 @@
 -- Tokens are kept scaled by the window in µs so that every step is exact integer arithmetic:
 -- one token = window_us scaled units, and one µs of elapsed time refills `amount` scaled units
 -- (the caller checks amount * window_us <= 2^53, where doubles stop being exact integers).
--- KEYS[i]          the bucket of limit i, a hash {tokens = scaled tokens, ts = µs of that value}
--- ARGV[1]          'hit' (charge when every limit passes) or 'peek' (charge nothing)
--- ARGV[2]          cost of this request (1 <= cost <= every amount; checked by the caller)
--- ARGV[2i+1], ARGV[2i+2]   amount and window in ms of limit i
--- Reply: {allowed 0|1, remaining, reset_after_ms, retry_after_ms, binding limit index (1-based)}
+-- KEYS[i]          the bucket of limit i, a hash {tokens = scaled tokens, ts = µs of that value}; no key
+--                  is derived
+-- ARGV[1] 'hit' or 'peek'   ARGV[2] cost   ARGV[2i+1], ARGV[2i+2] amount and window in ms of limit i
+-- Reply: {allowed 0|1, remaining, reset_after_ms, retry_after_ms, binding limit index} (see _common.lua)
 -- A missing bucket is a full one: the key's TTL is the time it takes to refill completely.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local charge = ARGV[1] == 'hit'
-local cost = tonumber(ARGV[2])
+local now = now_us()
+local charge, cost = request(ARGV)
 local tokens, amounts, windows, retry = {}, {}, {}, {}
 local allowed = 1
 for i = 1, #KEYS do
-  local amount, window = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2]) * 1000
+  local amount, window = limit(ARGV, i)
+  window = window * 1000
   local capacity = amount * window
   local state = redis.call('HMGET', KEYS[i], 'tokens', 'ts')
   local level = capacity
@@ -34,16 +32,13 @@ if allowed == 1 and charge then
   for i = 1, #KEYS do
     tokens[i] = tokens[i] - cost * windows[i]
     local full_in = math.ceil((amounts[i] * windows[i] - tokens[i]) / amounts[i] / 1000)
-    redis.call('HSET', KEYS[i], 'tokens', string.format('%d', tokens[i]), 'ts', string.format('%d', now))
+    redis.call('HSET', KEYS[i], 'tokens', int(tokens[i]), 'ts', int(now))
     redis.call('PEXPIRE', KEYS[i], math.max(1, full_in))
   end
 end
-local binding, remaining, reset = 1, {}, {}
+local remaining, reset = {}, {}
 for i = 1, #KEYS do
   remaining[i] = math.floor(tokens[i] / windows[i])
   reset[i] = math.ceil((amounts[i] * windows[i] - tokens[i]) / amounts[i] / 1000)
-  if (allowed == 1 and remaining[i] < remaining[binding]) or (allowed == 0 and retry[i] > retry[binding]) then
-    binding = i
-  end
 end
-return {allowed, remaining[binding], reset[binding], retry[binding], binding}
+return decision(allowed, remaining, reset, retry)

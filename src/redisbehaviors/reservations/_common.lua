@@ -1,5 +1,6 @@
--- Shared helpers, prepended to every reservation script and to the Function library (Redis Lua has
--- no require).  Helpers take their keys as parameters; nothing here calls Redis at load time.
+-- The reservations' own helpers, put after the shared prelude (int, now_ms) in front of every
+-- reservation script and in the Function library.  Helpers take their keys as parameters; nothing
+-- here calls Redis at load time.
 --
 -- Every key of one inventory partition shares the partition's hash tag, so each script touches
 -- one cluster slot.  SKU counters are fields of one hash, so every script has a fixed key list
@@ -11,20 +12,8 @@
 --   K[5] audit   stream  one entry per state change (only when the audit cap is above 0)
 --   K[6] restocks hash  <restock id> -> "<sku> <qty>" (idempotent restocks)
 
--- Numbers go to redis.call() as strings written here: Lua numbers are doubles, and how Redis
--- prints them changed across versions (7.2.0-7.2.4 wrote round numbers such as 1000000000 as
--- "1e+09", which HINCRBY refuses; see script_contract.feature).  Every count and time in these
--- scripts is an integer.
-local function int(n)
-  return string.format('%d', n)
-end
-
--- Server time in ms.  Since 7.0 scripts replicate their effects, so reading TIME before a write
--- is allowed; since 7.2 TIME is frozen for the whole script.
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+-- Every count and time in these scripts is an integer, and goes to redis.call() through int()
+-- (see the prelude).
 
 local function audit(K, cap, event, what, id)
   if cap > 0 then
@@ -90,4 +79,28 @@ local function reclaim_due(K, cap, limit, now)
     end
   end
   return expired
+end
+
+-- Confirm or cancel a held order (confirm.lua and cancel.lua are this call with their words):
+-- `state` is the state it is closed in ('confirmed' or 'cancelled'), `dest` where its reserved stock
+-- goes ('sold' or 'available').  The deadline is checked first: an order past it is expired, never
+-- confirmed.  Reply: `state` (closed now), 'already_<state>', 'expired' (it expired, by this call or
+-- earlier: the stock went back once), the other closed state, or 'unknown' (no such order).
+local function settle(K, cap, order_id, state, dest)
+  local now = now_ms()
+  local hold = load_hold(K, order_id)
+  if hold == nil then
+    return 'unknown'
+  end
+  if expire_if_due(K, cap, order_id, hold, now) then
+    return 'expired'
+  end
+  if hold.state == 'held' then
+    close_hold(K, cap, order_id, hold, state, dest, now)
+    return state
+  end
+  if hold.state == state then
+    return 'already_' .. state
+  end
+  return hold.state
 end

@@ -4,20 +4,5 @@
 -- ARGV[1] audit cap (0: no audit)   ARGV[2] order id
 -- Reply: 'cancelled' (returned now), 'already_cancelled', 'expired' (it had expired: the stock went
 -- back once, on expiry), 'confirmed' (a sale is not cancelled here), or 'unknown' (no such order).
-local cap, order_id = tonumber(ARGV[1]), ARGV[2]
-local now = now_ms()
-local hold = load_hold(KEYS, order_id)
-if hold == nil then
-  return 'unknown'
-end
-if expire_if_due(KEYS, cap, order_id, hold, now) then
-  return 'expired'
-end
-if hold.state == 'held' then
-  close_hold(KEYS, cap, order_id, hold, 'cancelled', 'available', now)
-  return 'cancelled'
-end
-if hold.state == 'cancelled' then
-  return 'already_cancelled'
-end
-return hold.state
+-- The body is settle() in _common.lua, shared with confirm.lua.
+return settle(KEYS, tonumber(ARGV[1]), ARGV[2], 'cancelled', 'available')

@@ -1,8 +1,9 @@
 """How the service runs its Lua: as cached scripts (EVALSHA) or as a Function library (FCALL).
 
-Both are built from the same ``.lua`` files: ``_common.lua`` (helpers) is put in front of each
-script.  For the Function library every script body becomes a Lua function whose parameters are
-named ``KEYS`` and ``ARGV``, so the bodies run unchanged.
+Both are built from the same ``.lua`` files, read through :mod:`redisbehaviors.scripts`: the shared
+prelude and ``_common.lua`` (the reservations' helpers) are put in front of each script.  For the
+Function library every script body becomes a Lua function whose parameters are named ``KEYS`` and
+``ARGV``, so the bodies run unchanged.
 
 The difference that matters in operation:
 
@@ -18,22 +19,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 from typing import Any, Protocol
 
 import redis
 from redis.exceptions import NoScriptError, ResponseError
 
+from redisbehaviors import scripts
+
 SCRIPT_NAMES = ("set_stock", "restock", "reserve", "confirm", "cancel", "extend", "hold", "sweep")
 LIBRARY_NAME = "reservations_v1"
+#: The reservations' helpers, after the shared prelude (``_common.lua``).
+PRELUDES = ("_common",)
 
 Arg = str | int
-
-
-@cache
-def _read(name: str) -> str:
-    return resources.files(__package__).joinpath(f"{name}.lua").read_text(encoding="utf-8")
 
 
 def script_source(name: str) -> str:
@@ -43,7 +41,7 @@ def script_source(name: str) -> str:
     touch keys of its declared slot, and under ``maxmemory`` pressure it is refused before it
     starts instead of failing at its first write.
     """
-    return f"#!lua\n{_read('_common')}\n{_read(name)}"
+    return scripts.script_source(__package__, name, preludes=PRELUDES, shebang="#!lua")
 
 
 def function_name(name: str) -> str:
@@ -53,9 +51,9 @@ def function_name(name: str) -> str:
 
 def library_source() -> str:
     """The Function library: the helpers once, then every script as a registered function."""
-    parts = [f"#!lua name={LIBRARY_NAME}", _read("_common")]
+    parts = [f"#!lua name={LIBRARY_NAME}", scripts.helpers(__package__, PRELUDES)]
     for name in SCRIPT_NAMES:
-        parts.append(f"local function fn_{name}(KEYS, ARGV)\n{_read(name)}\nend")
+        parts.append(f"local function fn_{name}(KEYS, ARGV)\n{scripts.read_lua(__package__, name)}\nend")
         parts.append(f"redis.register_function('{function_name(name)}', fn_{name})")
     return "\n".join(parts) + "\n"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count, validate_id
+from redisbehaviors.validation import validate_count, validate_id
 
 MAX_ID_LENGTH = 64
 MAX_LINES = 100

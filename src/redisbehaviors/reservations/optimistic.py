@@ -18,7 +18,6 @@ from collections.abc import Callable
 import redis
 from redis.exceptions import WatchError
 
-from redisbehaviors.keyschema import validate_count
 from redisbehaviors.reservations.errors import (
     OrderConflict,
     OutOfStock,
@@ -36,6 +35,7 @@ from redisbehaviors.reservations.model import (
     validate_order_id,
     validate_ttl,
 )
+from redisbehaviors.validation import validate_count
 
 
 class OptimisticReservations:

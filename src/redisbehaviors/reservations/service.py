@@ -7,7 +7,6 @@ from typing import Any, Literal
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.reservations.engine import Arg, Engine, FunctionEngine, ScriptEngine
 from redisbehaviors.reservations.errors import (
     OrderConflict,
@@ -33,6 +32,7 @@ from redisbehaviors.reservations.model import (
     validate_sku,
     validate_ttl,
 )
+from redisbehaviors.validation import validate_count, validate_id
 
 COUNTERS = ("available", "reserved", "sold", "total")
 

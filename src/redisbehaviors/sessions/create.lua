@@ -4,25 +4,25 @@
 -- ARGV[4] idle timeout ms   ARGV[5] absolute lifetime ms   ARGV[6..] field, value, field, value, …
 -- Reply: {created ms, absolute deadline ms} on the server's clock, or 0 when the token exists
 -- (a token is never reused; with 256 random bits this does not happen, but it is never silent).
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
 local idle, lifetime = tonumber(ARGV[4]), tonumber(ARGV[5])
 local deadline = now + lifetime
-redis.call('HSET', KEYS[1], '~user', ARGV[1], '~created', string.format('%d', now),
-  '~deadline', string.format('%d', deadline), '~idle', ARGV[4], unpack(ARGV, 6))
--- HSET never sets a TTL (catalogue T-30): the session lives until the first of idle and lifetime
+redis.call('HSET', KEYS[1], '~user', ARGV[1], '~created', int(now),
+  '~deadline', int(deadline), '~idle', ARGV[4], unpack(ARGV, 6))
+-- HSET never sets a TTL (only EXPIRE and its kin do: https://redis.io/docs/latest/commands/expire/):
+-- the session lives until the first of idle and lifetime
 redis.call('PEXPIRE', KEYS[1], math.min(idle, lifetime))
 -- prune the index: past the absolute deadline, or already gone (idle timeout, revoked)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', now))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now))
 for _, token in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if redis.call('EXISTS', ARGV[3] .. token) == 0 then
     redis.call('ZREM', KEYS[2], token)
   end
 end
-redis.call('ZADD', KEYS[2], string.format('%d', deadline), ARGV[2])
+redis.call('ZADD', KEYS[2], int(deadline), ARGV[2])
 local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[2], last[2])
 return {now, deadline}

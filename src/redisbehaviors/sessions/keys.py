@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.keyschema import tagged, validate_id, validate_namespace
+from redisbehaviors.keyschema import tagged
+from redisbehaviors.validation import validate_id, validate_namespace
 
 BUCKETS = 1024
 _TOKEN = re.compile(r"(\d{1,4})\.[A-Za-z0-9_-]{22,86}")

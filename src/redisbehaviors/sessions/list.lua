@@ -1,9 +1,8 @@
 -- The user's live sessions, pruning the index of entries past their deadline or already gone.
 -- KEYS[1] the user's index   ARGV[1] the session key prefix (+ token = a session key, same slot)
 -- Reply: the live tokens, oldest deadline first
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now))
+local now = now_ms()
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', int(now))
 local live = {}
 for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if redis.call('EXISTS', ARGV[1] .. token) == 1 then

@@ -4,8 +4,7 @@
 -- Reply: nil when the session is gone, else
 --   {user, created ms, absolute deadline ms, idle ms, expires in ms, values}
 --   where values is the HGETALL array (no names given) or the HMGET array (names given).
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local meta = redis.call('HMGET', KEYS[1], '~user', '~created', '~deadline', '~idle')
 if not meta[1] then
   return nil -- gone, or a stray hash without the store's meta fields: not a session

@@ -4,8 +4,7 @@
 -- ARGV[1] the user index prefix (+ user id = the index key, same slot)
 -- ARGV[2] the old token          ARGV[3] the new token
 -- Reply: 1 rotated, 0 the old session is gone, -1 the new token exists already (nothing changed)
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local meta = redis.call('HMGET', KEYS[1], '~user', '~deadline', '~idle')
 if not meta[1] then
   return 0
@@ -18,13 +17,14 @@ end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return -1
 end
--- RENAME moves the value and its TTL (catalogue T-13); the old name no longer exists
+-- RENAME moves the value and its TTL (redis/redis tests/unit/keyspace.tcl, "RENAME with volatile key,
+-- should move the TTL as well"); the old name no longer exists
 redis.call('RENAME', KEYS[1], KEYS[2])
 redis.call('PEXPIRE', KEYS[2], math.min(idle, deadline - now))
 local index = ARGV[1] .. meta[1]
 -- ZADD before ZREM: removing the only member first would delete the index, TTL and all, and the
 -- ZADD would then create a new index with no TTL (found by tests/properties/test_sessions_machine.py)
-redis.call('ZADD', index, string.format('%d', deadline), ARGV[3])
+redis.call('ZADD', index, int(deadline), ARGV[3])
 redis.call('ZREM', index, ARGV[2])
 local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', index, last[2])

@@ -6,7 +6,6 @@ server's clock; nothing here reads the local clock.
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -14,11 +13,10 @@ from dataclasses import dataclass
 import redis
 
 from redisbehaviors.errors import InvalidInput, UnknownEntity
-from redisbehaviors.keyschema import validate_count, validate_id
 from redisbehaviors.scripts import load_script
 from redisbehaviors.sessions.keys import SessionKeys, bucket_of, validate_token
+from redisbehaviors.validation import FieldValue, validate_count, validate_field_value, validate_id
 
-FieldValue = str | int | float
 MAX_VALUE_BYTES = 64 * 1024
 MAX_FIELDS = 1000
 MIN_TOKEN_BYTES = 16  # 128 bits
@@ -55,14 +53,7 @@ def _validate_data(data: Mapping[str, FieldValue], *, allow_empty: bool) -> list
         raise InvalidInput("session data must be a non-empty mapping of field name to value")
     pairs: list[str] = []
     for name, value in zip(_validate_names(list(data)), data.values(), strict=True):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InvalidInput(f"session field {name!r} must be a string or a number, got {type(value).__name__}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidInput(f"session field {name!r} must be a finite number, got {value!r}")
-        text = str(value)
-        if len(text.encode()) > MAX_VALUE_BYTES:
-            raise InvalidInput(f"session field {name!r} is longer than {MAX_VALUE_BYTES} bytes")
-        pairs += [name, text]
+        pairs += [name, str(validate_field_value(name, value, what="session field", max_bytes=MAX_VALUE_BYTES))]
     return pairs
 
 

@@ -4,8 +4,7 @@
 -- KEYS[1] the session hash
 -- ARGV[1] 'set' (ARGV[2..] = field, value, …) or 'del' (ARGV[2..] = field names)
 -- Reply: -1 when the session is gone (nothing written), else the number of fields added or removed
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local meta = redis.call('HMGET', KEYS[1], '~deadline', '~idle')
 if not meta[1] then
   return -1
@@ -21,6 +20,8 @@ if ARGV[1] == 'set' then
 else
   changed = redis.call('HDEL', KEYS[1], unpack(ARGV, 2))
 end
--- HSET and HDEL keep the TTL but never re-arm it (catalogue T-30): a write is activity, so slide
+-- HSET and HDEL keep the TTL but never re-arm it (commands that alter a value without replacing it
+-- leave the timeout untouched: https://redis.io/docs/latest/commands/expire/): a write is activity,
+-- so slide
 redis.call('PEXPIRE', KEYS[1], math.min(idle, deadline - now))
 return changed
