@@ -260,6 +260,7 @@ def ratio_chart_svg(report: GroupReport) -> str:
         [Series("ratio", [r.ratio for r in rows], colours=colours)],
         guides,
         value_format="{:.2f}×".format,
+        no_data="no entry has role=baseline: no ratio to draw",
     )
 
 

@@ -54,6 +54,7 @@ def bar_chart(
     guides: Sequence[Guide] = (),
     value_format: Callable[[float], str] = "{:,.0f}".format,
     guide_colour: str = "#c62828",
+    no_data: str = "no data",
 ) -> str:
     """The SVG text of a horizontal bar chart; rows read top-down in the order of ``labels``."""
     values = [v for s in series for v in s.values if v is not None] + [g.value for g in guides]
@@ -67,6 +68,7 @@ def bar_chart(
         label_font_size=12,
         major_label_font_size=12,
         title_font_size=15,
+        no_data_font_size=14,
         major_guide_stroke_color=guide_colour,
         major_guide_stroke_dasharray="5,3",
         guide_stroke_color="#e0e0e0",
@@ -85,6 +87,7 @@ def bar_chart(
         print_values_position="top",
         value_formatter=value_format,
         truncate_label=60,
+        no_data_text=no_data,
         y_labels_major=[g.value for g in guides],
         show_minor_y_labels=True,
     )
