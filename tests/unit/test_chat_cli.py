@@ -59,10 +59,11 @@ def test_a_bad_name_is_refused_before_connecting(redis_target: Any, ns: str) -> 
     assert "name 'a{b}'" in done.stderr or "me 'a{b}'" in done.stderr
 
 
-def test_an_unreachable_server_is_reported_with_its_url(ns: str) -> None:
+def test_an_unreachable_server_is_reported_with_its_url_in_one_line(ns: str) -> None:
     done = run_cli("redis://127.0.0.1:1/0", ns, "ana", "")
-    assert done.returncode == 1
-    assert "cannot reach Redis at redis://127.0.0.1:1/0" in done.stderr
+    assert done.returncode == 3
+    assert done.stderr.startswith("redisbehaviors chat: cannot reach Redis at redis://127.0.0.1:1/0: ")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
 def test_events_are_rendered_as_one_line_each() -> None:

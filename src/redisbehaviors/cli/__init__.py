@@ -3,6 +3,10 @@
 Each component that has a command line names it in the manifest (:mod:`redisbehaviors.topics`);
 its module here, ``redisbehaviors.cli.<command>``, adds the sub-command.  ``report`` comes from the
 report tooling, which needs the ``reports`` extra.
+
+Every tool connects through :mod:`redisbehaviors.cli.connection`: when Redis cannot be reached, refuses
+the login or the TLS handshake, or the ACL user may not run a command, :func:`main` prints one line
+(the URL's password masked) and returns :data:`~redisbehaviors.cli.connection.EXIT_UNAVAILABLE`.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import argparse
 import importlib
 import sys
 
+from redisbehaviors.cli.connection import CONNECTION_PROBLEMS, UsageProblem, report, report_usage, url_of
 from redisbehaviors.topics import components
 
 REPORT_MODULE = "redisbehaviors.reports.cli"
@@ -47,7 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         print(f"redisbehaviors {args.command}: install the reports extra: pip install 'redisbehaviors[reports]'")
         return 2
-    return int(handler(args) or 0)
+    try:
+        return int(handler(args) or 0)
+    except UsageProblem as problem:
+        return report_usage(args.command, problem)
+    except CONNECTION_PROBLEMS as exc:
+        return report(args.command, exc, url_of(args))
 
 
 if __name__ == "__main__":

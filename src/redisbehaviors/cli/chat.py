@@ -4,6 +4,10 @@ Start it in two terminals with different ``--name``s.  Each keystroke may announ
 (throttled), the prompt shows who is online and who is typing, ``/who`` lists the members,
 ``/quit`` (or Ctrl-D / Ctrl-C) leaves.  When the connection drops, the client says so,
 reconnects, and replays from the history what it missed, or tells you what is lost.
+
+``--url`` takes ``redis://``/``rediss://`` URLs with ``user:password@`` (default ``$REDIS_URL``);
+when Redis cannot be reached or refuses the login, one line says so on stderr (the password
+masked) and the exit status is 3.
 """
 
 from __future__ import annotations
@@ -21,8 +25,6 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 from redisbehaviors.chat.chat import Chat
 from redisbehaviors.chat.feed import (
@@ -35,9 +37,9 @@ from redisbehaviors.chat.feed import (
     UnreadablePayload,
 )
 from redisbehaviors.chat.payload import ChatMessage
+from redisbehaviors.cli.connection import CONNECTION_PROBLEMS, add_connection_arguments, connect, mask, report
 from redisbehaviors.errors import InvalidInput
 
-DEFAULT_URL = "redis://127.0.0.1:6379/0"
 ERASE_LINE = "\r\x1b[2K"
 
 
@@ -45,11 +47,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("chat", help="chat in a room from the terminal", description=__doc__)
     parser.add_argument("--room", required=True, help="room to join, for example lobby")
     parser.add_argument("--name", required=True, help="your name in the room")
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("REDIS_URL", DEFAULT_URL),
-        help=f"Redis URL (REDIS_URL, else {DEFAULT_URL})",
-    )
+    add_connection_arguments(parser)
     parser.add_argument("--namespace", default="chat", help="key namespace (default: chat)")
     parser.add_argument("--backlog", type=int, default=20, help="recent messages shown on join")
     parser.add_argument("--since", default=None, help="replay everything after this id")
@@ -83,8 +81,9 @@ def render(event: Event) -> str | None:
 class Terminal:
     """The prompt line and the lines printed above it."""
 
-    def __init__(self, out: TextIO, room: str, name: str) -> None:
+    def __init__(self, out: TextIO, room: str, name: str, url: str | None = None) -> None:
         self.out, self.room, self.name = out, room, name
+        self.url = url  # only to mask its password in whatever is shown (errors quote the server)
         self.buffer = ""
         self.online: list[str] = []
         self.typing: set[str] = set()
@@ -97,7 +96,7 @@ class Terminal:
 
     def show(self, line: str | None = None) -> None:
         text = ERASE_LINE + (f"{line}\n" if line is not None else "") + self.prompt()
-        self.out.write(text)
+        self.out.write(mask(text, self.url))
         self.out.flush()
 
 
@@ -116,14 +115,7 @@ def keystrokes(fd: int) -> Iterator[bool]:
 
 
 def run(args: argparse.Namespace) -> int:
-    client = redis.Redis.from_url(
-        args.url,
-        decode_responses=True,
-        socket_connect_timeout=2,
-        socket_timeout=5,
-        health_check_interval=5,
-        retry=Retry(ExponentialBackoff(cap=0.5), 2),
-    )
+    client = connect(args, retries=2, socket_timeout=5, health_check_interval=5)
     try:
         chat = Chat(client, namespace=args.namespace, history_limit=args.history_limit)
         feed = chat.feed(args.room, me=args.name, since=args.since, backlog=args.backlog)
@@ -131,16 +123,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"redisbehaviors chat: {exc}", file=sys.stderr)
         return 2
     try:
-        return session(chat, feed, args.room, args.name)
-    except redis.ConnectionError as exc:
-        print(f"\nredisbehaviors chat: cannot reach Redis at {args.url}: {exc}", file=sys.stderr)
-        return 1
+        return session(chat, feed, args.room, args.name, args.url)
+    except CONNECTION_PROBLEMS as exc:
+        sys.stdout.write("\n")  # end the prompt line first
+        return report("chat", exc, args.url)
     finally:
         client.close()
 
 
-def session(chat: Chat, feed: Any, room: str, name: str) -> int:
-    term = Terminal(sys.stdout, room, name)
+def session(chat: Chat, feed: Any, room: str, name: str, url: str | None = None) -> int:
+    term = Terminal(sys.stdout, room, name, url)
     fd = sys.stdin.fileno()
     heartbeat_every = chat.presence_ttl_ms / 3000
     with feed, keystrokes(fd):

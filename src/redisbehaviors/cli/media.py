@@ -6,8 +6,14 @@
     redisbehaviors media dead-letters list
     redisbehaviors media dead-letters replay 1732630000000-0
 
-Every sub-command takes ``--url`` (default ``$REDIS_URL`` or ``redis://127.0.0.1:6379/0``) and the
-pipeline's ``--namespace``, ``--pipeline`` and ``--group``.
+Every sub-command takes ``--url`` (default ``$REDIS_URL`` or ``redis://127.0.0.1:6379/0``; ``rediss://``
+for TLS with ``--tls-ca-cert``, ``user:password@`` for an ACL user) and the pipeline's ``--namespace``,
+``--pipeline`` and ``--group``.  When Redis cannot be reached or refuses the login, one line says so
+on stderr (the password masked) and the exit status is 3.  The worker retries a command twice after a
+connection error (its steps are idempotent); the other sub-commands send each command once.
+
+The server's version (which decides whether ``XACKDEL`` is used) is read from ``HELLO``, which
+every authenticated user may send, so the ACL user needs no ``INFO`` (a ``@dangerous`` command).
 """
 
 from __future__ import annotations
@@ -23,18 +29,21 @@ from typing import Any
 
 import redis
 
+from redisbehaviors.cli.connection import add_connection_arguments, connect
 from redisbehaviors.errors import RedisBehaviorsError
 from redisbehaviors.media.handlers import resolve
 from redisbehaviors.media.monitor import Monitor, PipelineHealth
-from redisbehaviors.media.pipeline import MediaPipeline
+from redisbehaviors.media.pipeline import MediaPipeline, ServerFeatures
 from redisbehaviors.media.worker import Worker
+from redisbehaviors.serverinfo import parse_version
 
-DEFAULT_URL = "redis://127.0.0.1:6379/0"
+#: Redis 8.2 brought XACKDEL and XADD … ACKED (see MediaPipeline's ServerFeatures).
+XACKDEL_SINCE = (8, 2, 0)
 
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=os.environ.get("REDIS_URL") or DEFAULT_URL, help="Redis URL")
+    add_connection_arguments(common)
     common.add_argument("--namespace", default="media", help="key namespace (default: media)")
     common.add_argument(
         "--pipeline", default="jobs", help="pipeline name, the keys' hash tag (default: jobs)"
@@ -97,8 +106,21 @@ def register(subparsers: Any) -> None:
     replay.set_defaults(handler=run_dead_replay)
 
 
-def _pipeline(args: argparse.Namespace) -> MediaPipeline:
-    client = redis.Redis.from_url(args.url, decode_responses=True)
+def server_features(client: redis.Redis) -> ServerFeatures:
+    """What the server offers, from ``HELLO`` (no ``INFO`` needed); INFO only before Redis 6.0."""
+    try:
+        reply = client.execute_command("HELLO")
+    except redis.ResponseError:
+        return ServerFeatures.detect(client)
+    if isinstance(reply, list):  # RESP2: a flat list of name, value pairs
+        reply = dict(zip(reply[::2], reply[1::2], strict=True))
+    newer = parse_version(str(reply["version"])) >= XACKDEL_SINCE
+    return ServerFeatures(xackdel=newer, trim_acked=newer)
+
+
+def _pipeline(args: argparse.Namespace, *, worker: bool = False) -> MediaPipeline:
+    # The worker runs for long: it rides out a short outage, and its socket waits longer than one BLOCK.
+    client = connect(args, retries=2, socket_timeout=args.block_ms / 1000 + 10) if worker else connect(args)
     return MediaPipeline(
         client,
         namespace=args.namespace,
@@ -108,6 +130,7 @@ def _pipeline(args: argparse.Namespace) -> MediaPipeline:
         max_deliveries=args.max_deliveries,
         maxlen=args.maxlen,
         delete_on_ack=args.delete_on_ack,
+        features=server_features(client),
     )
 
 
@@ -140,7 +163,7 @@ def run_worker(args: argparse.Namespace) -> int:
     name = args.name or f"{socket.gethostname()}-{os.getpid()}"
     try:
         handler = resolve(args.job_handler)
-        pipeline = _pipeline(args)
+        pipeline = _pipeline(args, worker=True)
         worker = Worker(pipeline, name, handler, batch_size=args.batch, block_ms=args.block_ms)
     except RedisBehaviorsError as exc:
         return _fail(str(exc))

@@ -8,23 +8,21 @@
     redisbehaviors stock sweep                 # expire due holds (run it from cron or a loop)
 
 Every command prints one line per result; refusals (out of stock, unknown SKU, conflicts) go to
-stderr with exit status 1.
+stderr with exit status 1.  ``--url`` takes ``redis://``/``rediss://`` URLs with ``user:password@``
+(default ``$REDIS_URL``); when Redis cannot be reached or refuses the login, one line says so on
+stderr (the password masked) and the exit status is 3.  Each action is sent once, without retries.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
-import redis
-
+from redisbehaviors.cli.connection import add_connection_arguments, connect
 from redisbehaviors.errors import RedisBehaviorsError
 from redisbehaviors.reservations.errors import OutOfStock
 from redisbehaviors.reservations.service import Reservations
-
-DEFAULT_URL = "redis://127.0.0.1:6379/0"
 
 
 def register(subparsers: Any) -> None:
@@ -34,9 +32,7 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--url", default=os.environ.get("REDIS_URL", DEFAULT_URL), help="Redis URL (REDIS_URL)"
-    )
+    add_connection_arguments(parser)
     parser.add_argument("--namespace", default="stock", help="key namespace (default: stock)")
     parser.add_argument("--partition", default="main", help="inventory partition = hash tag (default: main)")
     parser.add_argument("--engine", choices=["script", "function"], default="script", help="EVALSHA or FCALL")
@@ -97,7 +93,7 @@ def execute(service: Reservations, args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    with redis.Redis.from_url(args.url, decode_responses=True) as client:
+    with connect(args) as client:
         service = Reservations(client, namespace=args.namespace, partition=args.partition, engine=args.engine)
         try:
             lines = execute(service, args)
