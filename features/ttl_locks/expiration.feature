@@ -23,20 +23,20 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
 
     Scenario: SETEX refuses a TTL of zero instead of deleting the key
       When the client sends "SETEX session 0 alice"
-      Then the reply is an error saying "invalid expire time in"
+      Then the reply is an error saying "ERR invalid expire time in 'setex' command"
       And "EXISTS session" replies 0
 
     Scenario: SET … EX refuses a negative TTL
       When the client sends "SET session alice EX -5"
-      Then the reply is an error saying "invalid expire time in"
+      Then the reply is an error saying "ERR invalid expire time in 'set' command"
 
     Scenario: Second-based expiry takes whole seconds only: sub-second TTLs need PX
       When the client sends "SET session alice EX 1.5"
-      Then the reply is an error saying "value is not an integer or out of range"
+      Then the reply is an error saying "ERR value is not an integer or out of range"
 
     Scenario: SET … EX refuses a TTL so large that the deadline would overflow
       When the client sends "SET session alice EX 10000000000000000"
-      Then the reply is an error saying "invalid expire time in"
+      Then the reply is an error saying "ERR invalid expire time in 'set' command"
       And "EXISTS session" replies 0
 
     @since_6_2
@@ -72,7 +72,7 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
 
     Scenario: KEEPTTL cannot be combined with a new expiry
       When the client sends "SET greeting hello KEEPTTL EX 5"
-      Then the reply is an error saying "syntax error"
+      Then the reply is an error saying "ERR syntax error"
 
     Scenario: GETSET returns the old value and drops the TTL
       Given the client has sent "SET greeting hello EX 100"
@@ -190,13 +190,13 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
     Scenario: EXPIRE refuses NX together with GT
       Given the client has sent "SET window 1"
       When the client sends "EXPIRE window 10 NX GT"
-      Then the reply is an error saying "NX and XX, GT or LT options at the same time are not compatible"
+      Then the reply is an error saying "ERR NX and XX, GT or LT options at the same time are not compatible"
 
     @since_7_0
     Scenario: EXPIRE refuses GT together with LT
       Given the client has sent "SET window 1"
       When the client sends "EXPIRE window 10 GT LT"
-      Then the reply is an error saying "GT and LT options at the same time are not compatible"
+      Then the reply is an error saying "ERR GT and LT options at the same time are not compatible"
 
   Rule: EXPIRE and PEXPIREAT with a zero, negative or past time delete the key at once
 
@@ -307,7 +307,7 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
     Scenario: GETEX refuses a zero TTL, unlike EXPIRE which would delete the key
       Given the client has sent "SET session alice EX 100"
       When the client sends "GETEX session EX 0"
-      Then the reply is an error saying "invalid expire time in"
+      Then the reply is an error saying "ERR invalid expire time in 'getex' command"
       And "TTL session" replies a number from 99 to 100
 
     @since_6_2 @own_server @needs_debug
@@ -433,5 +433,5 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
     Scenario: SET … GET on a key of another type fails and leaves the key as it was
       Given the client has sent "RPUSH token a"
       When the client sends "SET token new GET"
-      Then the reply is an error saying "WRONGTYPE"
+      Then the reply is an error saying "WRONGTYPE Operation against a key holding the wrong kind of value"
       And "TYPE token" replies "list"
