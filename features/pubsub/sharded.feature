@@ -3,7 +3,8 @@ Feature: Sharded Pub/Sub is a separate set of channels, routed by hash slot
   that owns its hash slot: a message is propagated to every node of that shard, primary and
   replicas (where subscribers may be connected), and not across the rest of the cluster bus;
   on a standalone server the commands work too. Shard channels and ordinary channels are
-  separate namespaces: neither kind of publish reaches the other kind of subscriber, and patterns never see shard messages.
+  separate namespaces: neither kind of publish reaches the other kind of subscriber, and
+  patterns never see shard messages.
 
   Rule: SPUBLISH delivers to shard subscribers only
 

@@ -169,6 +169,7 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       When the client sends "XREADGROUP GROUP g c1 STREAMS s 0"
       Then the pending entries of group "g" on "s" are [["1-0", "c1", 3]]
 
+    @since_6_2
     Scenario: The IDLE filter of XPENDING leaves out entries delivered more recently than asked
       Given the stream "s" has the entries 1-0 to 2-0
       And the client has sent:
@@ -243,6 +244,34 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       And entry "1-0" of group "g" on "s" has been idle less than 60000 ms
       And the pending entries of group "g" on "s" are [["1-0", "c1", 1]]
 
+    @since_7_0
+    Scenario: XCLAIM skips an entry deleted from the stream and drops it from the pending entries list
+      # Before 7.0 it replied nil for such an entry and moved it to the claimer (redis/redis#10227;
+      # Tcl: unit/type/stream-cgroups.tcl "XCLAIM with XDEL").
+      Given the stream "s" has the entries 1-0 to 3-0
+      And the client has sent:
+        """
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c1 STREAMS s >
+        XDEL s 2-0
+        """
+      When the client sends "XCLAIM s g c2 0 1-0 2-0 3-0"
+      Then the reply is [["1-0", ["n", "1"]], ["3-0", ["n", "3"]]]
+      And the pending entries of group "g" on "s" are [["1-0", "c2", 2], ["3-0", "c2", 2]]
+
+    @before_7_0
+    Scenario: Before 7.0 XCLAIM replies nil for an entry deleted from the stream and still claims it
+      Given the stream "s" has the entries 1-0 to 3-0
+      And the client has sent:
+        """
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c1 STREAMS s >
+        XDEL s 2-0
+        """
+      When the client sends "XCLAIM s g c2 0 1-0 2-0 3-0"
+      Then the reply is [["1-0", ["n", "1"]], nil, ["3-0", ["n", "3"]]]
+      And the pending entries of group "g" on "s" are [["1-0", "c2", 2], ["2-0", "c2", 2], ["3-0", "c2", 2]]
+
     Scenario: XCLAIM of an id that is not pending claims nothing
       Given the stream "s" has the entries 1-0 to 1-0
       And the client has sent "XGROUP CREATE s g 0"
@@ -287,6 +316,7 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       Then the reply is ["3-0", ["1-0", "2-0"], []]
       And "XAUTOCLAIM s g c2 0 3-0 COUNT 10 JUSTID" replies ["0-0", ["3-0", "4-0", "5-0"], []]
 
+    @since_6_2
     Scenario: XAUTOCLAIM refuses COUNT 0
       Given the client has sent "XGROUP CREATE s g $ MKSTREAM"
       When the client sends "XAUTOCLAIM s g c2 0 0-0 COUNT 0"
@@ -310,7 +340,10 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       And group "g" on "s" reports lag 3
 
     @since_7_0
-    Scenario: The lag is unknown (nil) once the group's last delivered entry is deleted
+    Scenario: The lag is unknown (nil) once an entry at or after the group's last-delivered id is deleted
+      # Redis keeps only the greatest deleted id; when it is at or after the group's last-delivered
+      # id, the undelivered part has a hole Redis cannot count (streamRangeHasTombstones in
+      # redis/redis src/t_stream.c). Here the deleted entry is the last one delivered.
       Given the stream "s" has the entries 1-0 to 5-0
       And the client has sent:
         """
@@ -320,6 +353,29 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       When the client sends "XDEL s 2-0"
       Then group "g" on "s" reports lag nil
 
+    @since_7_0
+    Scenario: Deleting an entry not yet delivered to the group makes its lag unknown too
+      Given the stream "s" has the entries 1-0 to 5-0
+      And the client has sent:
+        """
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c COUNT 3 STREAMS s >
+        """
+      When the client sends "XDEL s 5-0"
+      Then group "g" on "s" reports lag nil
+
+    @since_7_0
+    Scenario: Deleting an entry the group has already read leaves its lag known
+      Given the stream "s" has the entries 1-0 to 5-0
+      And the client has sent:
+        """
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c COUNT 3 STREAMS s >
+        """
+      When the client sends "XDEL s 2-0"
+      Then group "g" on "s" reports lag 2
+
+    @since_6_2
     Scenario: XGROUP CREATECONSUMER replies 1 when it creates the consumer and 0 when it exists
       Given the client has sent "XGROUP CREATE s g $ MKSTREAM"
       When the client sends "XGROUP CREATECONSUMER s g cx"

@@ -44,6 +44,7 @@ Feature: Stream entries: ids, range reads and trimming
       When the client sends "XRANGE s - +"
       Then the reply is [["1-0", ["f", "1", "f", "2"]]]
 
+    @since_6_2
     Scenario: XADD with NOMKSTREAM on a missing stream replies nil and creates nothing
       When the client sends "XADD s NOMKSTREAM * f v"
       Then the reply is nil
@@ -72,10 +73,12 @@ Feature: Stream entries: ids, range reads and trimming
       Then the reply is 0
       And "XLEN s" replies 60
 
+    @since_6_2
     Scenario: LIMIT is only allowed with approximate trimming
       When the client sends "XADD s MAXLEN = 0 LIMIT 10 * f v"
       Then the reply is an error saying "ERR syntax error, LIMIT cannot be used without the special ~ option"
 
+    @since_6_2
     Scenario: MINID evicts the entries below the threshold and keeps the threshold entry
       Given the stream "s" has the entries 1-0 to 10-0
       When the client sends "XTRIM s MINID 8"
@@ -109,6 +112,7 @@ Feature: Stream entries: ids, range reads and trimming
       When the client sends "XRANGE s 2-0 4-0"
       Then the entries in the reply have the ids ["2-0", "3-0", "4-0"]
 
+    @since_6_2
     Scenario: An opening parenthesis makes a bound exclusive
       Given the stream "s" has the entries 1-0 to 5-0
       When the client sends "XRANGE s (2-0 (5-0"
@@ -125,6 +129,7 @@ Feature: Stream entries: ids, range reads and trimming
       When the client sends "XRANGE s 5 5"
       Then the entries in the reply have the ids ["5-0", "5-1", "5-2"]
 
+    @since_6_2
     Scenario: COUNT pages through a stream when each page starts after the last id seen
       Given the stream "s" has the entries 1-0 to 5-0
       And the client has sent "XRANGE s - + COUNT 2"
