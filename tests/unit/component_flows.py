@@ -49,6 +49,7 @@ def catalog_flow(client: redis.Redis, ns: str, **_: Any) -> None:
     assert shop.record_view("p1") == 2
     assert shop.adjust_stock("p1", -1) == 2
     assert shop.like("u1", "p1").likes == 1
+    assert shop.like("u1", "p1").changed is False  # liking twice counts once
     assert shop.likers("p1") == {"u1"}
     assert shop.favorites("u1") == {"p1"} and shop.favorite_count("u1") == 1
     assert shop.are_favorites("u1", ["p1", "p2"]) == [True, False]
@@ -152,6 +153,9 @@ def chat_flow(client: redis.Redis, ns: str, **_: Any) -> None:
     assert chat.last_id("lobby") == chat.history("lobby")[-1].id
     assert chat.online("lobby") == ["ana"]
     assert chat.leave("lobby", "ana") == []
+    brief = Chat(client, namespace=ns, presence_ttl_ms=20)
+    brief.heartbeat("lobby", "cleo")
+    wait_until(lambda: brief.online("lobby") == [], timeout=5, what="cleo timed out")  # pruned by the read
 
 
 def media_flow(client: redis.Redis, ns: str, *, features: ServerFeatures | None = None, **_: Any) -> None:
@@ -178,8 +182,12 @@ def media_flow(client: redis.Redis, ns: str, *, features: ServerFeatures | None 
     assert pipeline.reclaim("w3", min_idle_ms=0).jobs[0].entry_id == job.entry_id
     assert pipeline.extend_lease("w3", [job.entry_id]) == [job.entry_id]
     assert pipeline.retire_consumer("w3", "w4").moved == 1
+    gone = pipeline.submit("tag", {"source": "c.png"})
+    pipeline.read_new("w5")
+    client.xdel(pipeline.keys.jobs, gone.entry_id)  # deleted while pending: recorded as a dead letter
+    assert pipeline.read_own_pending("w5")[1] == [gone.entry_id]
     health = Monitor(pipeline).check()
-    assert health.pending == 1 and health.dead_letters == 0, health
+    assert health.pending == 1 and health.dead_letters == 1, health
     assert pipeline.server_time_ms() > 0
 
 
@@ -199,6 +207,10 @@ def reservations_flow(client: redis.Redis, ns: str, *, engine: str = "script", *
     level = service.stock("A-1")
     assert (level.available, level.sold, level.total) == (3, 2, 5)
     assert len(service.audit_log()) >= 4
+    forgetful = Reservations(client, namespace=ns, engine=engine, retention_ms=1)  # type: ignore[arg-type]
+    forgotten: list[int] = []
+    wait_until(lambda: forgotten.append(forgetful.sweep().forgotten) or sum(forgotten) == 2, timeout=5, what="sweep")
+    assert forgetful.stock("A-1").sold == 2
 
 
 FLOWS: dict[str, Flow] = {
