@@ -43,8 +43,10 @@ Feature: Over maxmemory, Redis evicts what its policy allows, or refuses writes
         """
       Then the reply is an error saying "OOM command not allowed when used memory > 'maxmemory'."
 
-    @since_7_0
+    @since_7_0_1
     Scenario: A script declared no-writes runs over the memory limit
+      # no-writes implies allow-oom since 7.0.1 (redis/redis#10699); 7.0.0 refused such a script
+      # unless it also declared allow-oom.
       Given the memory policy is "noeviction"
       And the memory limit is 1 byte
       When the client runs the script:

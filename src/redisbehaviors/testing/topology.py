@@ -23,6 +23,7 @@ import secrets
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -419,7 +420,13 @@ def stable_cluster(replicated_cluster: Cluster) -> Iterator[Cluster]:
     wait_cluster_agrees(replicated_cluster)
     replicas = [n for n in replicated_cluster.nodes if _role(n) != "master"]
     wait_until(lambda: all(link_is_up(n) for n in replicas), TOPOLOGY_TIMEOUT, what="cluster replicas linked")
+    before = {n.port for n in primaries(replicated_cluster)}
     yield replicated_cluster
+    if {n.port for n in primaries(replicated_cluster)} != before:
+        # A primary does not vote for a replica of the same shard again within twice the node timeout
+        # (cluster spec, "Masters reply to replica vote request"): the next CLUSTER FAILOVER would fail.
+        cooled = time.monotonic() + 2 * CLUSTER_NODE_TIMEOUT_MS / 1000 + 0.3
+        wait_until(lambda: time.monotonic() >= cooled, TOPOLOGY_TIMEOUT, what="the vote cool-down")
     reset_migrations(replicated_cluster)
     for node in replicated_cluster.nodes:
         with node.client() as client:

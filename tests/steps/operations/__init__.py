@@ -4,4 +4,5 @@ from tests.steps.operations.cluster_operations import *  # noqa: F403
 from tests.steps.operations.eviction import *  # noqa: F403
 from tests.steps.operations.failover import *  # noqa: F403
 from tests.steps.operations.nodes import *  # noqa: F403
+from tests.steps.operations.persistence import *  # noqa: F403
 from tests.steps.operations.replication import *  # noqa: F403

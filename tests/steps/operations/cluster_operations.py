@@ -128,6 +128,7 @@ def gives_up(nodes: Nodes, kind: str) -> None:
 
 @then("within 15 seconds the owner's replica owns the slot")
 def replica_owns_slot(nodes: Nodes, sharded: Sharded) -> None:
+    assert nodes.raw.error is None, f"CLUSTER FAILOVER was refused: {nodes.raw.error_line}"
     replica = nodes.server("the owner's replica")
     wait_until(lambda: slot_owner(sharded.cluster, sharded.slot) is replica, DEADLINE, what="the promotion")
     wait_cluster_agrees(sharded.cluster, DEADLINE)

@@ -30,7 +30,7 @@ from redis.retry import Retry
 
 from redisbehaviors.testing import RedisServer, wait_until
 from redisbehaviors.testing.topology import link_is_up, promote, wait_in_sync
-from tests.steps.redis_commands import RawCommands, assert_reply, expected, normalize
+from tests.steps.redis_commands import LITERAL, RawCommands, assert_reply, expected, normalize
 
 DEADLINE = 15.0  # bound for anything that must happen "soon" on a loaded two-core machine
 ROLE = r"(?P<role>the [a-z' ]+?|replica \d)"
@@ -158,13 +158,19 @@ def kill(nodes: Nodes, role: str) -> None:
 # ------------------------------------------------------------------------------------------------ checking
 
 
-@then(parsers.re(rf"{COMMAND} on {ROLE} replies (?P<value>.+)"))
+@then(parsers.re(rf"{COMMAND} on {ROLE} replies {LITERAL}"))
 def replies_on(nodes: Nodes, command: str, role: str, value: str) -> None:
     nodes.must(role, command)
     assert_reply(nodes.raw.last, value)
 
 
-@step(parsers.re(rf"within (?P<seconds>[\d.]+) seconds {COMMAND} on {ROLE} replies (?P<value>.+)"))
+@then(parsers.re(rf"{COMMAND} on {ROLE} replies a number from (?P<low>-?\d+) to (?P<high>-?\d+)"))
+def replies_number_on(nodes: Nodes, command: str, role: str, low: str, high: str) -> None:
+    reply = nodes.must(role, command)
+    assert int(low) <= int(reply) <= int(high), f"expected {low}..{high}, {role} replied {reply!r}"
+
+
+@step(parsers.re(rf"within (?P<seconds>[\d.]+) seconds {COMMAND} on {ROLE} replies {LITERAL}"))
 def eventually_replies_on(nodes: Nodes, seconds: str, command: str, role: str, value: str) -> None:
     def matches() -> bool:
         nodes.send(role, command)
