@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from redisbehaviors.reports.bench import (
     REFERENCE_ENV,
@@ -25,7 +27,29 @@ from redisbehaviors.reports.bench import (
     ratio_groups,
     ratio_table_text,
 )
-from redisbehaviors.testing.plugin import get_target
+from redisbehaviors.testing.plugin import RedisTarget, get_target
+from tests.benchmarks.measure import metered_client
+
+
+@pytest.fixture
+def metered(redis_target: RedisTarget) -> Iterator[tuple[redis.Redis, redis.Redis]]:
+    """``(client, admin)``: a metered client for the component whose time is split, and a second
+    client for CONFIG RESETSTAT and INFO.  The server must be the run's own (its stats are reset)."""
+    if not redis_target.owned or redis_target.mode != "standalone":
+        pytest.skip("the time split resets INFO commandstats: needs a standalone server the run owns")
+    client, admin = metered_client(redis_target.url, redis_target.protocol), redis_target.client()
+    yield client, admin  # type: ignore[misc]
+    client.close()
+    admin.close()
+
+
+@pytest.fixture
+def fresh_server(spawn_server: Callable[..., Any]) -> Iterator[tuple[str, redis.Redis]]:
+    """``(url, admin)`` of a server started for this benchmark alone: memory deltas count only its entities."""
+    server = spawn_server()
+    admin = server.client()
+    yield server.url, admin
+    admin.close()
 
 
 def _entries(config: pytest.Config) -> list[BenchEntry]:

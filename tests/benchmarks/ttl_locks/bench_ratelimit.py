@@ -11,7 +11,12 @@ Run: python -m pytest tests/benchmarks/ttl_locks/bench_ratelimit.py -o python_fi
   environment (``tests/benchmarks/ttl_locks/peers_ratelimit/make_venv.sh``, default ``/tmp/limits-venv``, or
   ``LIMITS_PEER_PYTHON``) against the same server; both sides are timed by the same loop and
   shown as µs per decision and as a ratio to a raw INCR measured in the same environment.
-  Skipped when that environment is missing.
+  Skipped when that environment is missing.  Its entry carries the interleaved table the report
+  shows: each algorithm against raw INCR, ours against limits' same algorithm (goal: faster), and our
+  token bucket against our fixed window (goal: at least as fast).
+- The split of each algorithm's ``hit`` (round trip, server, client; see ``measure.py``).
+- Memory per subject and algorithm at 100,000 subjects (one hit each), and the sliding log after 10
+  hits at 10,000 subjects, side by side with limits' strategies on a fresh server of their own.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from redisbehaviors.ratelimit import (
     SlidingWindowCounterLimiter,
     TokenBucketLimiter,
 )
+from tests.benchmarks.measure import ENTITIES, interleaved_table, memory_per_entity, split_call
 
 PEER_SCRIPT = Path(__file__).parent / "peers_ratelimit" / "limits_peer.py"
 SUBJECTS = [f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}" for i in range(10_000)]
@@ -110,16 +116,23 @@ def side_by_side(url: str, ns: str, peer_python: str) -> tuple[dict[str, float],
     assert peer.returncode == 0, peer.stderr
     theirs = json.loads(peer.stdout)
     versions = theirs.pop("_versions")
-    lines = [
-        f"rate-limit decision, µs (ratio to raw INCR in the same environment); ours: redis-py {redis.__version__}, "
-        f"limits {versions['limits']}: redis-py {versions['redis']}; both with hiredis, same server",
-        f"{'algorithm':<24}{'redisbehaviors':>26}{'limits':>26}",
+    note = (
+        f"ours: redis-py {redis.__version__}; limits {versions['limits']}: redis-py {versions['redis']} "
+        "(its own venv); both with hiredis, same server, same interleaved loop"
+    )
+    return ours, theirs, note
+
+
+def _side_by_side_table(ours: dict[str, float], theirs: dict[str, float], note: str) -> dict[str, Any]:
+    medians = {f"redisbehaviors · {name}": us / 1e6 for name, us in ours.items()}
+    medians |= {f"limits · {name}": us / 1e6 for name, us in theirs.items()}
+    comparisons = [(f"redisbehaviors · {name}", "redisbehaviors · raw INCR", "ratio <= 1.15") for name in ALGORITHMS]
+    comparisons += [(f"limits · {name}", "limits · raw INCR", "") for name in ALGORITHMS if name in theirs]
+    comparisons += [
+        (f"redisbehaviors · {name}", f"limits · {name}", "ratio < 1.00") for name in ALGORITHMS if name in theirs
     ]
-    for name in ["raw INCR", *ALGORITHMS]:
-        mine = f"{ours[name]:.1f} ({ours[name] / ours['raw INCR']:.2f}x)"
-        other = f"{theirs[name]:.1f} ({theirs[name] / theirs['raw INCR']:.2f}x)" if name in theirs else "n/a"
-        lines.append(f"{name:<24}{mine:>26}{other:>26}")
-    return ours, theirs, "\n".join(lines)
+    comparisons.append(("redisbehaviors · token bucket", "redisbehaviors · fixed window", "ratio <= 1.00"))
+    return interleaved_table("ratelimit: one decision, side by side with limits", medians, comparisons, note)
 
 
 def test_side_by_side_with_limits(
@@ -129,10 +142,78 @@ def test_side_by_side_with_limits(
     if peer_python is None:
         pytest.skip("no limits environment: run tests/benchmarks/ttl_locks/peers_ratelimit/make_venv.sh")
     benchmark.group = "ratelimit: side by side with limits (table)"
-    _role(benchmark, "baseline", "")
-    ours, theirs, table = benchmark.pedantic(
+    ours, theirs, note = benchmark.pedantic(
         side_by_side, args=(redis_target.url, ns, peer_python), rounds=1, iterations=1
     )
-    benchmark.extra_info.update(ours_us=ours, limits_us=theirs, table=table)
+    benchmark.extra_info.update(_side_by_side_table(ours, theirs, note))
     with capsys.disabled():
-        print("\n" + table)
+        print(f"\n{note}\n{'algorithm':<24}{'redisbehaviors µs':>20}{'limits µs':>12}")
+        for name in ["raw INCR", *ALGORITHMS]:
+            print(f"{name:<24}{ours[name]:>20.1f}{theirs.get(name, float('nan')):>12.1f}")
+
+
+# ------------------------------------------------------------------------------------------------ the split
+
+
+@pytest.mark.parametrize("algorithm", list(ALGORITHMS))
+def test_where_the_time_goes(
+    benchmark: Any, metered: tuple[redis.Redis, redis.Redis], ns: str, algorithm: str
+) -> None:
+    client, admin = metered
+    limiter = ALGORITHMS[algorithm](client, Limit(100, 60_000), namespace=ns)
+    subject = _cycling()
+    result = benchmark.pedantic(
+        split_call,
+        args=("ratelimit", f"hit ({algorithm})", lambda: limiter.hit(subject(), "login"), client, admin),
+        rounds=1,
+        iterations=1,
+    )
+    benchmark.extra_info.update(result)
+
+
+# ------------------------------------------------------------------------------------------------ memory
+
+
+def _subject(n: int) -> str:
+    return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+
+
+def _our_memory(url: str, admin: redis.Redis) -> list[dict[str, Any]]:
+    client = redis.Redis.from_url(url, decode_responses=True)
+    records = []
+    runs = [(name, ENTITIES, 1) for name in ALGORITHMS] + [("sliding log", ENTITIES // 10, 10)]
+    for name, subjects, hits in runs:
+        admin.flushall()
+        limiter = ALGORITHMS[name](client, Limit(100, 600_000), namespace="mem")  # nothing expires meanwhile
+
+        def fill(start: int, stop: int, limiter: RateLimiter = limiter, hits: int = hits) -> None:
+            for n in range(start, stop):
+                for _ in range(hits):
+                    limiter.hit(_subject(n), "login")
+
+        entity = f"rate-limit subject: {name}, {hits} hit{'s' if hits > 1 else ''}"
+        records.append(memory_per_entity(admin, "ratelimit", entity, fill, subjects, note="limit 100 / 10 min"))
+    client.close()
+    return records
+
+
+def _limits_memory(url: str, peer_python: str | None) -> list[dict[str, Any]]:
+    if peer_python is None:
+        return []
+    done = subprocess.run(
+        [peer_python, str(PEER_SCRIPT), "memory", url, str(ENTITIES)], capture_output=True, text=True, timeout=1800
+    )
+    assert done.returncode == 0, done.stderr
+    return [
+        {"component": "limits (peer)", "entity": f"rate-limit subject: {name}", "keys_per_entity": None, **figures}
+        for name, figures in json.loads(done.stdout).items()
+    ]
+
+
+def test_memory_per_subject(benchmark: Any, fresh_server: tuple[str, redis.Redis]) -> None:
+    url, admin = fresh_server
+
+    def both() -> list[dict[str, Any]]:
+        return _our_memory(url, admin) + _limits_memory(url, _peer_python())
+
+    benchmark.extra_info.update(kind="memory", memory=benchmark.pedantic(both, rounds=1, iterations=1))

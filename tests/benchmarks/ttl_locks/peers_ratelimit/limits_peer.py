@@ -9,6 +9,10 @@ server, and prints both sides in one table.  It can also be run by hand:
 
 It prints one JSON object: median µs per decision for a raw INCR (this environment's baseline)
 and for each of limits' Redis strategies, measured with :func:`measure` (also used for our side).
+
+``limits_peer.py memory URL COUNT`` instead fills that (fresh, benchmark-owned) server with COUNT
+subjects per strategy, flushing it between strategies, and prints the bytes per subject
+(``INFO memory`` ``used_memory`` delta) and the ``OBJECT ENCODING`` of each kind of key.
 """
 
 from __future__ import annotations
@@ -47,6 +51,54 @@ def measure(candidates: dict[str, Callable[[str], object]]) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+STRATEGIES = {
+    "fixed window": "FixedWindowRateLimiter",
+    "sliding log": "MovingWindowRateLimiter",
+    "sliding window counter": "SlidingWindowCounterRateLimiter",
+}
+
+
+def _encodings(client: object, sample: int = 3000) -> dict[str, dict[str, int]]:
+    """``{key shape: {"type/encoding": n}}`` (the same summary as tests/benchmarks/measure.py)."""
+    found: dict[str, dict[str, int]] = {}
+    for index, key in enumerate(client.scan_iter(count=1000)):  # type: ignore[attr-defined]
+        if index >= sample:
+            break
+        kind = f"{client.type(key).decode()}/{client.object('encoding', key).decode()}"  # type: ignore[attr-defined]
+        shape = ":".join(part if part.isalpha() else "*" for part in key.decode().split(":"))
+        found.setdefault(shape, {}).setdefault(kind, 0)
+        found[shape][kind] += 1
+    return found
+
+
+def memory(url: str, count: int) -> dict[str, object]:
+    """Bytes per subject of each strategy after ``hits`` admitted hits per subject."""
+    import redis
+    from limits import parse, storage, strategies
+
+    client = redis.Redis.from_url(url)
+    limit = parse("100/10 minutes")  # long enough that nothing expires while the server fills
+    figures: dict[str, object] = {}
+    runs = [(name, cls, count, 1) for name, cls in STRATEGIES.items()] + [
+        ("sliding log", STRATEGIES["sliding log"], count // 10, 10)
+    ]
+    for name, class_name, subjects, hits in runs:
+        client.flushall()
+        limiter = getattr(strategies, class_name)(storage.RedisStorage(url))
+        limiter.hit(limit, "warm-up")
+        before = int(client.info("memory")["used_memory"])
+        for n in range(subjects):
+            for _ in range(hits):
+                limiter.hit(limit, f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}")
+        after = int(client.info("memory")["used_memory"])
+        figures[f"{name}, {hits} hit{'s' if hits > 1 else ''}"] = {
+            "count": subjects,
+            "bytes_per_entity": round((after - before) / subjects, 1),
+            "encodings": _encodings(client),
+        }
+    return figures
+
+
 def main(url: str) -> dict[str, object]:
     import redis
     from limits import parse, storage, strategies
@@ -55,12 +107,8 @@ def main(url: str) -> dict[str, object]:
     store = storage.RedisStorage(url)
     limit = parse("100/minute")
     candidates: dict[str, Callable[[str], object]] = {"raw INCR": lambda who: client.incr(f"peer-raw:{who}")}
-    for name, strategy in (
-        ("fixed window", strategies.FixedWindowRateLimiter),
-        ("sliding log", strategies.MovingWindowRateLimiter),
-        ("sliding window counter", strategies.SlidingWindowCounterRateLimiter),
-    ):
-        limiter = strategy(store)
+    for name, class_name in STRATEGIES.items():
+        limiter = getattr(strategies, class_name)(store)
         # limits names a limit's key after the limit and the identifiers only, whatever the strategy:
         # a distinct identifier per strategy keeps their keys (string, list, …) apart
         tag = name.replace(" ", "-")
@@ -73,4 +121,7 @@ def main(url: str) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))
+    if sys.argv[1] == "memory":
+        print(json.dumps(memory(sys.argv[2], int(sys.argv[3]))))
+    else:
+        print(json.dumps(main(sys.argv[1])))
