@@ -1,8 +1,11 @@
 Feature: Scripts in a Redis Cluster: one slot per script
   In a cluster a script runs on one node, so every key it declares must hash to one slot, or
   the node refuses it with CROSSSLOT. Hash tags make keys share a slot: only the part between
-  the first "{" and the next "}" is hashed. A multi-key script therefore needs a key schema in
-  which everything it touches carries one tag -- and that slot then takes all its traffic.
+  the first "{" and the next "}" is hashed, provided it is not empty; otherwise the whole key is,
+  so "foo{}{bar}" is hashed whole, not as "bar" (cluster specification, "Hash tags":
+  https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/). A multi-key
+  script therefore needs a key schema in which everything it touches carries one tag -- and
+  that slot then takes all its traffic.
 
   Rule: The keys of one script must hash to one slot
 
@@ -37,6 +40,8 @@ Feature: Scripts in a Redis Cluster: one slot per script
 
     @cluster_only
     Scenario: A script without a shebang may still touch an undeclared key of another slot on the same node
+      # A compatibility allowance of EVAL scripts without a shebang only: functions, like shebang
+      # scripts, are refused any key outside the declared slot since 7.0 (redis/redis#10615).
       Given "other" names a key in another slot served by the node of "a"
       When the cluster node of "a" is sent EVAL with keys "a" and arguments "other":
         """

@@ -1,9 +1,11 @@
 Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
   EVAL sends the whole script every time. SCRIPT LOAD stores it under the SHA-1 of its text and
   EVALSHA runs it by that name. The cache is not data: SCRIPT FLUSH, a restart or a failover
-  empties it, and EVALSHA then answers NOSCRIPT, so a client must be ready to load the
-  script again. Inside MULTI or a pipeline that answer comes too late to retry in place, which is
-  why the reservation service loads its scripts before it first uses them.
+  empties it, and since 7.4 Redis keeps at most 500 of the scripts EVAL cached (not those of
+  SCRIPT LOAD), evicting the least recently used (redis/redis#13108; INFO counts them in
+  evicted_scripts). EVALSHA then answers NOSCRIPT, so a client must be ready to load the
+  script again. Inside MULTI or a pipeline that answer comes too late to retry in place, which
+  is why the reservation service loads its scripts before it first uses them.
 
   Rule: A script is named by the SHA-1 of its text
 
@@ -35,6 +37,8 @@ Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
       Then the reply is [1, 0]
 
     Scenario: EVAL caches the script it ran, so EVALSHA finds it afterwards
+      # Since 7.4 it stays only while it is among the 500 EVAL scripts used most recently
+      # (redis/redis#13108); a script loaded with SCRIPT LOAD is never evicted.
       When the client sends "EVAL 'return 2' 0"
       Then "EVALSHA 7f923f79fe76194c868d7e1d0820de36700eb649 0" replies 2
 

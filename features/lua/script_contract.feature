@@ -82,6 +82,13 @@ Feature: What a Lua script receives and what its reply becomes
         """
       Then the reply is an error saying "OUT_OF_STOCK sku A has 0"
 
+    Scenario: Inside a table, false becomes a nil element and the array goes on, unlike a Lua nil
+      When the client runs EVAL:
+        """
+        return {1, true, false, 'x'}
+        """
+      Then the reply is [1, 1, nil, "x"]
+
   Rule: Redis replies become Lua values, and a missing key is false, never nil
 
     Scenario: GET of a missing key gives the script the boolean false
@@ -98,6 +105,53 @@ Feature: What a Lua script receives and what its reply becomes
         return 'false, not nil'
         """
       Then the reply is "false, not nil"
+
+    Scenario: An integer reply reaches the script as a Lua number, so EXISTS gives 1 and not true
+      Given the client has sent "SET present v"
+      When the client runs EVAL with keys "present":
+        """
+        local found = redis.call('EXISTS', KEYS[1])
+        return {type(found), tostring(found == true)}
+        """
+      Then the reply is ["number", "false"]
+
+  Rule: redis.setresp chooses the protocol of the replies a script receives, RESP2 by default
+
+    Scenario: By default a script receives RESP2 replies, so HGETALL gives a flat array
+      Given the client has sent "HSET h f v"
+      When the client runs EVAL with keys "h":
+        """
+        local reply = redis.call('HGETALL', KEYS[1])
+        return {type(reply.map), reply[1], reply[2]}
+        """
+      Then the reply is ["nil", "f", "v"]
+
+    Scenario: After redis.setresp(3) HGETALL reaches the script as a table with a map field
+      Given the client has sent "HSET h f v"
+      When the client runs EVAL with keys "h":
+        """
+        redis.setresp(3)
+        local reply = redis.call('HGETALL', KEYS[1])
+        return {type(reply.map), reply.map.f}
+        """
+      Then the reply is ["table", "v"]
+
+    Scenario: After redis.setresp(3) a Lua false is returned as false, no longer as nil
+      # A RESP3 client gets the boolean false, a RESP2 client the integer 0 (both read 0 here).
+      When the client runs EVAL:
+        """
+        redis.setresp(3)
+        return false
+        """
+      Then the reply is 0
+
+    @since_7_0
+    Scenario: redis.setresp accepts only 2 or 3
+      When the client runs EVAL:
+        """
+        redis.setresp(4)
+        """
+      Then the reply is an error starting with "ERR RESP version must be 2 or 3. script: "
 
   Rule: A Lua number given to redis.call becomes a string, written differently by version
 

@@ -82,6 +82,17 @@ Feature: Errors inside a script, and why a script validates before it writes
         """
       Then the reply is an error starting with "ERR This Redis command is not allowed from script script: "
 
+    @standalone_only
+    Scenario: SELECT inside a script switches the script's database only, and the caller stays in its own
+      Given the client has sent "SET k db0"
+      When the client runs EVAL with keys "k":
+        """
+        redis.call('SELECT', 1)
+        return tostring(redis.call('GET', KEYS[1]))
+        """
+      Then the reply is "false"
+      And "GET k" replies "db0"
+
     @before_7_2
     Scenario: Before 7.2 a blocking command is refused inside a script
       When the client runs EVAL with keys "queue":
@@ -97,3 +108,21 @@ Feature: Errors inside a script, and why a script validates before it writes
         return redis.call('BLPOP', KEYS[1], 0)
         """
       Then the reply is nil
+
+  Rule: A command a script calls is checked like a client's command
+
+    @since_7_0
+    Scenario: Calling an unknown command ends the script with an error
+      When the client runs EVAL:
+        """
+        return redis.call('NOSUCH')
+        """
+      Then the reply is an error starting with "ERR Unknown Redis command called from script script: "
+
+    @since_7_0
+    Scenario: redis.pcall returns an unknown command's error as a table the script can read
+      When the client runs EVAL:
+        """
+        return redis.pcall('NOSUCH')['err']
+        """
+      Then the reply is "ERR Unknown Redis command called from script"
