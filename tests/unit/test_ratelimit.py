@@ -276,6 +276,12 @@ def test_the_limiters_work_unchanged_on_a_real_cluster(cluster_client: redis.Red
         answers = [limiter.hit(who, "login").allowed for who in ("1.2.3.4", "1.2.3.4", "1.2.3.4", "::1")]
         assert answers == [True, True, False, True]
         assert limiter.peek("1.2.3.4", "login").remaining == 0
+        # The window scripts derive their keys from the base key; the server must place them in its slot.
+        base = limiter.keys.limit(limiter.algorithm, "1.2.3.4", "login", 2, 60_000)
+        written = list(cluster_client.scan_iter(match=f"{base}*"))
+        assert written, f"{limiter.algorithm} wrote nothing under {base}"
+        slots = {cluster_client.execute_command("CLUSTER KEYSLOT", key) for key in [base, *written]}
+        assert len(slots) == 1, f"{limiter.algorithm}: {written} are in slots {slots}"
 
 
 def test_the_deny_cache_knows_one_client_by_any_spelling_of_its_address(r: redis.Redis, ns: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import secrets
 import time
 from collections.abc import Callable, Coroutine, Generator, Mapping
 from types import TracebackType
@@ -25,19 +24,18 @@ from typing import Any
 import redis
 import redis.asyncio
 
-from redisbehaviors.errors import InvalidInput
-from redisbehaviors.locks.errors import LockNotHeld, LockTimeout, StaleFencingToken, UnknownFencingToken
-from redisbehaviors.locks.fenced import MAX_FENCE, FieldValue, _validate_fields
-from redisbehaviors.locks.keys import LockKeys
-from redisbehaviors.locks.lock import MIN_WAIT_S, WAKE_TTL_MS, _validate_max_wait, _validate_ttl
-from redisbehaviors.scripts import load_script
-from redisbehaviors.validation import validate_count, validate_seconds
+from redisbehaviors.locks.errors import LockNotHeld
+from redisbehaviors.locks.fenced import FieldValue, _ResourceCore
+from redisbehaviors.locks.lock import WAKE_TTL_MS, _LeaseCore, _LockCore, _new_token
+from redisbehaviors.validation import validate_seconds
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
 
 
-class AsyncFencedLock:
+class AsyncFencedLock(_LockCore):
     """See :class:`redisbehaviors.locks.FencedLock`; ``client`` is a ``redis.asyncio`` client."""
+
+    client: AsyncClient
 
     def __init__(
         self,
@@ -48,19 +46,7 @@ class AsyncFencedLock:
         ttl_ms: int = 30_000,
         max_wait: float = 1.0,
     ) -> None:
-        self.client = client
-        self.keys = LockKeys(namespace, name)
-        self.name = name
-        self.ttl_ms = _validate_ttl(ttl_ms)
-        self.max_wait = _validate_max_wait(max_wait)
-        self._acquire = load_script(client, __package__, "acquire")  # type: ignore[arg-type]
-        self._release = load_script(client, __package__, "release")  # type: ignore[arg-type]
-        self._extend = load_script(client, __package__, "extend")  # type: ignore[arg-type]
-        self._try_keys = [self.keys.lock, self.keys.fence, self.keys.waiting]
-        self._release_keys = [self.keys.lock, self.keys.wake, self.keys.waiting]
-
-    def __repr__(self) -> str:
-        return f"AsyncFencedLock({self.keys.lock!r}, ttl_ms={self.ttl_ms})"
+        super().__init__(client, name, namespace=namespace, ttl_ms=ttl_ms, max_wait=max_wait)
 
     async def try_acquire(self, ttl_ms: int | None = None) -> AsyncLease | None:
         """Take the lock if it is free, in one round trip; ``None`` when someone else holds it."""
@@ -76,23 +62,14 @@ class AsyncFencedLock:
 
     async def _wait_for(self, wait_for: float, ttl: int) -> AsyncLease:
         deadline = time.monotonic() + wait_for
-        waiting_ms = int(self.max_wait * 2000) + 1000
         while True:
-            lease, holder_pttl = await self._try(ttl, waiting_ms if wait_for > 0 else 0)
+            lease, holder_pttl = await self._try(ttl, self._waiting_ms(wait_for))
             if lease is not None:
                 return lease
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise LockTimeout(f"lock {self.name!r} still taken after {wait_for} s")
-            until_expiry = holder_pttl / 1000 if holder_pttl > 0 else self.max_wait
-            wait = max(MIN_WAIT_S, min(remaining, until_expiry, self.max_wait))
-            await self.client.blpop([self.keys.wake], timeout=wait)
-
-    def _ttl(self, ttl_ms: int | None) -> int:
-        return self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
+            await self.client.blpop([self.keys.wake], timeout=self._next_wait(deadline, wait_for, holder_pttl))
 
     async def _try(self, ttl_ms: int, waiting_ms: int) -> tuple[AsyncLease | None, int]:
-        token = secrets.token_urlsafe(16)
+        token = _new_token()
         taken, value = await self._acquire(keys=self._try_keys, args=[token, ttl_ms, waiting_ms])
         if taken:
             return AsyncLease(self, token, int(value), ttl_ms), 0
@@ -139,18 +116,11 @@ class _Acquiring(Coroutine[Any, Any, "AsyncLease"]):
             await self._lease.__aexit__(exc_type, exc, tb)
 
 
-class AsyncLease:
+class AsyncLease(_LeaseCore):
     """See :class:`redisbehaviors.locks.Lease`."""
 
-    def __init__(self, lock: AsyncFencedLock, token: str, fence: int, ttl_ms: int) -> None:
-        self.lock = lock
-        self.token = token
-        self.fence = fence
-        self.ttl_ms = ttl_ms
-        self._renewal: AsyncRenewal | None = None
-
-    def __repr__(self) -> str:
-        return f"AsyncLease({self.lock.name!r}, fence={self.fence})"
+    lock: AsyncFencedLock
+    _renewal: AsyncRenewal | None
 
     async def release(self) -> None:
         await self._stop_renewal()
@@ -158,8 +128,7 @@ class AsyncLease:
             raise LockNotHeld(f"{self!r} had ended: nothing released")
 
     async def extend(self, ttl_ms: int | None = None) -> None:
-        ttl = self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
-        if not await self.lock._extend(keys=[self.lock.keys.lock], args=[self.token, ttl]):
+        if not await self.lock._extend(keys=[self.lock.keys.lock], args=self._extend_args(ttl_ms)):
             raise LockNotHeld(f"{self!r} had ended: not extended")
 
     async def is_held(self) -> bool:
@@ -173,12 +142,7 @@ class AsyncLease:
         on_lost: Callable[[AsyncLease], object] | None = None,
     ) -> AsyncRenewal:
         """Extend the lease from a task; ``on_lost`` may be a plain function or a coroutine function."""
-        if self._renewal is not None:
-            raise InvalidInput(f"{self!r} is already kept alive")
-        interval = max(1, self.ttl_ms // 3) if every_ms is None else every_ms
-        validate_count(interval, "every_ms", minimum=1, maximum=max(1, self.ttl_ms - 1))
-        validate_count(max_renewals, "max_renewals", minimum=1)
-        self._renewal = AsyncRenewal(self, interval / 1000, max_renewals, on_lost)
+        self._renewal = AsyncRenewal(self, self._renewal_interval(every_ms, max_renewals), max_renewals, on_lost)
         return self._renewal
 
     async def _stop_renewal(self) -> None:
@@ -244,28 +208,17 @@ class AsyncRenewal:
                 await outcome
 
 
-class AsyncFencedResource:
+class AsyncFencedResource(_ResourceCore):
     """See :class:`redisbehaviors.locks.FencedResource`."""
 
+    client: AsyncClient
+
     def __init__(self, client: AsyncClient, name: str, *, namespace: str = "lock", log_length: int = 0) -> None:
-        self.client = client
-        self.keys = LockKeys(namespace, name)
-        self.name = name
-        self.log_length = validate_count(log_length, "log_length", maximum=10**6)
-        self._write = load_script(client, __package__, "fenced_write")  # type: ignore[arg-type]
+        super().__init__(client, name, namespace=namespace, log_length=log_length)
 
     async def write(self, fence: int, fields: Mapping[str, FieldValue]) -> None:
-        validate_count(fence, "fencing token", minimum=1, maximum=MAX_FENCE)
-        flat = _validate_fields(fields)
-        keys = self.keys
-        status, value = await self._write(
-            keys=[keys.fence, keys.resource_fence, keys.resource, keys.resource_log],
-            args=[fence, self.log_length, *flat],
-        )
-        if status == 0:
-            raise StaleFencingToken(fence, int(value))
-        if status == -1:
-            raise UnknownFencingToken(f"fencing token {fence} was never issued (the last one is {value})")
+        status, value = await self._write(**self._write_call(fence, fields))
+        self._check_written(fence, status, value)
 
     async def read(self) -> dict[str, str]:
         return dict(await self.client.hgetall(self.keys.resource))

@@ -14,6 +14,7 @@ for example ``UPDATE profile SET ..., fence = :token WHERE id = :id AND fence <=
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import redis
 
@@ -41,12 +42,42 @@ def _validate_fields(fields: Mapping[str, FieldValue]) -> list[FieldValue]:
     return flat
 
 
-class FencedResource:
+class _ResourceCore:
+    """What :class:`FencedResource` and its asyncio twin share; nothing here talks to Redis."""
+
+    def __init__(self, client: Any, name: str, *, namespace: str, log_length: int) -> None:
+        self.client = client
+        self.keys = LockKeys(namespace, name)
+        self.name = name
+        self.log_length = validate_count(log_length, "log_length", maximum=10**6)
+        self._write = load_script(client, __package__, "fenced_write")
+
+    def _write_call(self, fence: int, fields: Mapping[str, FieldValue]) -> dict[str, list[Any]]:
+        """The keys and arguments of ``fenced_write.lua``, once ``fence`` and ``fields`` are valid."""
+        validate_count(fence, "fencing token", minimum=1, maximum=MAX_FENCE)
+        flat = _validate_fields(fields)
+        keys = self.keys
+        return {
+            "keys": [keys.fence, keys.resource_fence, keys.resource, keys.resource_log],
+            "args": [fence, self.log_length, *flat],
+        }
+
+    @staticmethod
+    def _check_written(fence: int, status: int, value: int | str) -> None:
+        if status == 0:
+            raise StaleFencingToken(fence, int(value))
+        if status == -1:
+            raise UnknownFencingToken(f"fencing token {fence} was never issued (the last one is {value})")
+
+
+class FencedResource(_ResourceCore):
     """A hash guarded by the fencing tokens of the :class:`FencedLock` of the same ``name``.
 
     ``log_length`` > 0 keeps the tokens of the last accepted writes (newest first), an audit trail
     that shows the order in which writers were admitted.
     """
+
+    client: redis.Redis | redis.RedisCluster
 
     def __init__(
         self,
@@ -56,11 +87,7 @@ class FencedResource:
         namespace: str = "lock",
         log_length: int = 0,
     ) -> None:
-        self.client = client
-        self.keys = LockKeys(namespace, name)
-        self.name = name
-        self.log_length = validate_count(log_length, "log_length", maximum=10**6)
-        self._write = load_script(client, __package__, "fenced_write")
+        super().__init__(client, name, namespace=namespace, log_length=log_length)
 
     def write(self, fence: int, fields: Mapping[str, FieldValue]) -> None:
         """Set ``fields`` if ``fence`` is not older than any token issued or written before.
@@ -68,17 +95,8 @@ class FencedResource:
         Raises :class:`StaleFencingToken` (a newer lease exists: the caller's lease has ended) or
         :class:`UnknownFencingToken` (the lock never issued it); in both cases nothing is written.
         """
-        validate_count(fence, "fencing token", minimum=1, maximum=MAX_FENCE)
-        flat = _validate_fields(fields)
-        keys = self.keys
-        status, value = self._write(
-            keys=[keys.fence, keys.resource_fence, keys.resource, keys.resource_log],
-            args=[fence, self.log_length, *flat],
-        )
-        if status == 0:
-            raise StaleFencingToken(fence, int(value))
-        if status == -1:
-            raise UnknownFencingToken(f"fencing token {fence} was never issued (the last one is {value})")
+        status, value = self._write(**self._write_call(fence, fields))
+        self._check_written(fence, status, value)
 
     def read(self) -> dict[str, str]:
         """Every field of the resource (``HGETALL``)."""

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import redis
 
@@ -57,23 +58,15 @@ def _validate_max_wait(value: object) -> float:
     return max_wait
 
 
-class FencedLock:
-    """A named lock whose every acquisition returns a :class:`Lease` with a fencing token.
+def _new_token() -> str:
+    return secrets.token_urlsafe(16)  # 128 random bits: nobody else can present it by chance
 
-    The object holds no state of its own and can be shared between threads: each acquire returns
-    its own lease.  ``client`` must be created with ``decode_responses=True`` (a ``Redis`` or a
-    ``RedisCluster``); its ``socket_timeout``, if set, must exceed ``max_wait`` (the longest BLPOP).
-    """
 
-    def __init__(
-        self,
-        client: redis.Redis | redis.RedisCluster,
-        name: str,
-        *,
-        namespace: str = "lock",
-        ttl_ms: int = 30_000,
-        max_wait: float = 1.0,
-    ) -> None:
+class _LockCore:
+    """What :class:`FencedLock` and its asyncio twin share: settings, keys, scripts and the waiting
+    arithmetic.  Nothing here talks to Redis, so it serves a sync and an async client alike."""
+
+    def __init__(self, client: Any, name: str, *, namespace: str, ttl_ms: int, max_wait: float) -> None:
         self.client = client
         self.keys = LockKeys(namespace, name)
         self.name = name
@@ -86,7 +79,45 @@ class FencedLock:
         self._release_keys = [self.keys.lock, self.keys.wake, self.keys.waiting]
 
     def __repr__(self) -> str:
-        return f"FencedLock({self.keys.lock!r}, ttl_ms={self.ttl_ms})"
+        return f"{type(self).__name__}({self.keys.lock!r}, ttl_ms={self.ttl_ms})"
+
+    def _ttl(self, ttl_ms: int | None) -> int:
+        return self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
+
+    def _waiting_ms(self, wait_for: float) -> int:
+        """How long a failed try keeps the "someone is waiting" marker (0: the caller will not wait)."""
+        # The marker outlives any one BLPOP of this waiter, with a margin for a slow round trip.
+        return int(self.max_wait * 2000) + 1000 if wait_for > 0 else 0
+
+    def _next_wait(self, deadline: float, wait_for: float, holder_pttl: int) -> float:
+        """How long the next ``BLPOP`` may block; :class:`LockTimeout` once ``deadline`` has passed."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LockTimeout(f"lock {self.name!r} still taken after {wait_for} s")
+        until_expiry = holder_pttl / 1000 if holder_pttl > 0 else self.max_wait
+        return max(MIN_WAIT_S, min(remaining, until_expiry, self.max_wait))
+
+
+class FencedLock(_LockCore):
+    """A named lock whose every acquisition returns a :class:`Lease` with a fencing token.
+
+    The object holds no state of its own and can be shared between threads: each acquire returns
+    its own lease.  ``client`` must be created with ``decode_responses=True`` (a ``Redis`` or a
+    ``RedisCluster``); its ``socket_timeout``, if set, must exceed ``max_wait`` (the longest BLPOP).
+    """
+
+    client: redis.Redis | redis.RedisCluster
+
+    def __init__(
+        self,
+        client: redis.Redis | redis.RedisCluster,
+        name: str,
+        *,
+        namespace: str = "lock",
+        ttl_ms: int = 30_000,
+        max_wait: float = 1.0,
+    ) -> None:
+        super().__init__(client, name, namespace=namespace, ttl_ms=ttl_ms, max_wait=max_wait)
 
     # ------------------------------------------------------------------------------------ acquiring
 
@@ -103,24 +134,14 @@ class FencedLock:
         wait_for = validate_seconds(timeout, "timeout")
         ttl = self._ttl(ttl_ms)
         deadline = time.monotonic() + wait_for
-        # The marker outlives any one BLPOP of this waiter, with a margin for a slow round trip.
-        waiting_ms = int(self.max_wait * 2000) + 1000
         while True:
-            lease, holder_pttl = self._try(ttl, waiting_ms if wait_for > 0 else 0)
+            lease, holder_pttl = self._try(ttl, self._waiting_ms(wait_for))
             if lease is not None:
                 return lease
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise LockTimeout(f"lock {self.name!r} still taken after {wait_for} s")
-            until_expiry = holder_pttl / 1000 if holder_pttl > 0 else self.max_wait
-            wait = max(MIN_WAIT_S, min(remaining, until_expiry, self.max_wait))
-            self.client.blpop([self.keys.wake], timeout=wait)
-
-    def _ttl(self, ttl_ms: int | None) -> int:
-        return self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
+            self.client.blpop([self.keys.wake], timeout=self._next_wait(deadline, wait_for, holder_pttl))
 
     def _try(self, ttl_ms: int, waiting_ms: int) -> tuple[Lease | None, int]:
-        token = secrets.token_urlsafe(16)  # 128 random bits: nobody else can present it by chance
+        token = _new_token()
         taken, value = self._acquire(keys=self._try_keys, args=[token, ttl_ms, waiting_ms])
         if taken:
             return Lease(self, token, int(value), ttl_ms), 0
@@ -137,22 +158,41 @@ class FencedLock:
         return int(self.client.get(self.keys.fence) or 0)
 
 
-class Lease:
+class _LeaseCore:
+    """What :class:`Lease` and its asyncio twin share; nothing here talks to Redis."""
+
+    def __init__(self, lock: Any, token: str, fence: int, ttl_ms: int) -> None:
+        self.lock = lock
+        self.token = token
+        self.fence = fence
+        self.ttl_ms = ttl_ms
+        self._renewal: Any = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.lock.name!r}, fence={self.fence})"
+
+    def _extend_args(self, ttl_ms: int | None) -> list[str | int]:
+        return [self.token, self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)]
+
+    def _renewal_interval(self, every_ms: int | None, max_renewals: int) -> float:
+        """The renewal period in seconds, once the arguments and the lease are known to allow one."""
+        if self._renewal is not None:
+            raise InvalidInput(f"{self!r} is already kept alive")
+        interval = max(1, self.ttl_ms // 3) if every_ms is None else every_ms
+        validate_count(interval, "every_ms", minimum=1, maximum=max(1, self.ttl_ms - 1))
+        validate_count(max_renewals, "max_renewals", minimum=1)
+        return interval / 1000
+
+
+class Lease(_LeaseCore):
     """One acquisition of a :class:`FencedLock`: the secret token, the fencing token and the TTL.
 
     Use it as a context manager to release on exit.  ``fence`` is what the protected resource
     must see with every write (:meth:`redisbehaviors.locks.FencedResource.write`).
     """
 
-    def __init__(self, lock: FencedLock, token: str, fence: int, ttl_ms: int) -> None:
-        self.lock = lock
-        self.token = token
-        self.fence = fence
-        self.ttl_ms = ttl_ms
-        self._renewal: Renewal | None = None
-
-    def __repr__(self) -> str:
-        return f"Lease({self.lock.name!r}, fence={self.fence})"
+    lock: FencedLock
+    _renewal: Renewal | None
 
     def release(self) -> None:
         """Compare-and-delete; raise :class:`LockNotHeld` if the lease had already ended."""
@@ -165,8 +205,7 @@ class Lease:
 
         Raises :class:`LockNotHeld` if the lease had already ended; then nothing is changed.
         """
-        ttl = self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)
-        if not self.lock._extend(keys=[self.lock.keys.lock], args=[self.token, ttl]):
+        if not self.lock._extend(keys=[self.lock.keys.lock], args=self._extend_args(ttl_ms)):
             raise LockNotHeld(f"{self!r} had ended: not extended")
 
     def is_held(self) -> bool:
@@ -189,12 +228,7 @@ class Lease:
         With Redis unreachable, the report can come later than the TTL by the client's own
         socket timeouts and retries, which is why a write must still carry the fencing token.
         """
-        if self._renewal is not None:
-            raise InvalidInput(f"{self!r} is already kept alive")
-        interval = max(1, self.ttl_ms // 3) if every_ms is None else every_ms
-        validate_count(interval, "every_ms", minimum=1, maximum=max(1, self.ttl_ms - 1))
-        validate_count(max_renewals, "max_renewals", minimum=1)
-        self._renewal = Renewal(self, interval / 1000, max_renewals, on_lost)
+        self._renewal = Renewal(self, self._renewal_interval(every_ms, max_renewals), max_renewals, on_lost)
         self._renewal.start()
         return self._renewal
 

@@ -23,6 +23,28 @@ local function window_key(base, index)
   return base .. ':' .. int(index)
 end
 
+-- The window that holds `now` for a limit of `window` ms: its index (the server's time divided by
+-- the window) and its key, derived from the limit's base key.
+local function window_at(base, now, window)
+  local index = math.floor(now / window)
+  return index, window_key(base, index)
+end
+
+-- How many units a window has counted (a window nobody hit has no key: 0).
+local function window_count(key)
+  return tonumber(redis.call('GET', key) or '0')
+end
+
+-- Count `cost` units in a window; its first hit gives the key its deadline, in the same script, so
+-- no crash between the two can leave a counter without a TTL.  Returns the new count.
+local function charge_window(key, cost, expires_at)
+  local count = redis.call('INCRBY', key, cost)
+  if count == cost then
+    redis.call('PEXPIREAT', key, expires_at)
+  end
+  return count
+end
+
 -- The reply.  The binding limit is, when refused, the failing limit that frees up last; when
 -- allowed, the limit with the fewest requests left.
 local function decision(allowed, remaining, reset, retry)

@@ -14,9 +14,9 @@ local keys, counts, amounts, ends = {}, {}, {}, {}
 local allowed = 1
 for i = 1, #KEYS do
   local amount, window = limit(ARGV, i)
-  local index = math.floor(now / window)
-  keys[i] = window_key(KEYS[i], index)
-  counts[i] = tonumber(redis.call('GET', keys[i]) or '0')
+  local index
+  index, keys[i] = window_at(KEYS[i], now, window)
+  counts[i] = window_count(keys[i])
   amounts[i] = amount
   ends[i] = (index + 1) * window
   if counts[i] + cost > amount then
@@ -25,11 +25,8 @@ for i = 1, #KEYS do
 end
 if allowed == 1 and charge then
   for i = 1, #keys do
-    counts[i] = redis.call('INCRBY', keys[i], cost)
-    if counts[i] == cost then
-      -- first hit of this window: the key lives exactly until the window ends
-      redis.call('PEXPIREAT', keys[i], ends[i])
-    end
+    -- the key lives exactly until the window ends
+    counts[i] = charge_window(keys[i], cost, ends[i])
   end
 end
 local remaining, reset, retry = {}, {}, {}

@@ -13,10 +13,10 @@ local keys, current, previous, amounts, windows, elapsed, retry = {}, {}, {}, {}
 local allowed = 1
 for i = 1, #KEYS do
   local amount, window = limit(ARGV, i)
-  local index = math.floor(now / window)
-  keys[i] = window_key(KEYS[i], index)
-  current[i] = tonumber(redis.call('GET', keys[i]) or '0')
-  previous[i] = tonumber(redis.call('GET', window_key(KEYS[i], index - 1)) or '0')
+  local index
+  index, keys[i] = window_at(KEYS[i], now, window)
+  current[i] = window_count(keys[i])
+  previous[i] = window_count(window_key(KEYS[i], index - 1))
   amounts[i], windows[i], elapsed[i] = amount, window, now - index * window
   -- the estimate is not rounded down, so the approximation can only refuse early, never admit late
   local estimate = previous[i] * (window - elapsed[i]) / window + current[i]
@@ -36,11 +36,8 @@ for i = 1, #KEYS do
 end
 if allowed == 1 and charge then
   for i = 1, #keys do
-    current[i] = redis.call('INCRBY', keys[i], cost)
-    if current[i] == cost then
-      -- a window is read for two windows: as the current one, then as the previous one
-      redis.call('PEXPIREAT', keys[i], now - elapsed[i] + 2 * windows[i])
-    end
+    -- a window is read for two windows: as the current one, then as the previous one
+    current[i] = charge_window(keys[i], cost, now - elapsed[i] + 2 * windows[i])
   end
 end
 local remaining, reset = {}, {}
