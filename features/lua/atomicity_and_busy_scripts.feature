@@ -39,7 +39,7 @@ Feature: A script runs alone, and a long script blocks everybody
         """
       Then within 10 seconds client "B" gets an error saying "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." for "PING"
 
-    @own_server
+    @own_server @since_7_0
     Scenario: SCRIPT KILL stops a busy script that has not written, and its caller gets an error
       Given the busy-script threshold is 100 ms
       When client "A" starts EVAL in the background:
@@ -49,7 +49,20 @@ Feature: A script runs alone, and a long script blocks everybody
       And within 10 seconds client "B" gets an error saying "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." for "PING"
       And client "B" sends "SCRIPT KILL"
       Then the reply is "OK"
-      And the background script of client "A" ends with an error starting with "ERR Script killed by user with SCRIPT KILL... script: "
+      And the background script of client "A" ends with an error starting with "ERR Script killed by user with SCRIPT KILL... script: " and ending with ", on @user_script:1."
+
+    # Before 7.0 the message came after "Error running script" and the script's SHA-1 (redis/redis#10329).
+    @own_server @before_7_0
+    Scenario: Before 7.0 SCRIPT KILL stops a busy script that has not written, and its caller's error names the script first
+      Given the busy-script threshold is 100 ms
+      When client "A" starts EVAL in the background:
+        """
+        while true do end
+        """
+      And within 10 seconds client "B" gets an error starting with "BUSY " for "PING"
+      And client "B" sends "SCRIPT KILL"
+      Then the reply is "OK"
+      And the background script of client "A" ends with an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:1: Script killed by user with SCRIPT KILL..."
 
     Scenario: SCRIPT KILL refuses a busy script that has already written
       Given a separate server with a busy-script threshold of 100 ms

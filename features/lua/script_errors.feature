@@ -24,16 +24,29 @@ Feature: Errors inside a script, and why a script validates before it writes
         """
       Then the reply is ["table", "ERR value is not an integer or out of range"]
 
+    # 7.0 reworded script errors: the message first, then the script's SHA-1 and line (redis/redis#10329).
+    @since_7_0
     Scenario: A raw Lua error is reported with the script's line number
       When the client runs EVAL:
         """
         local x = 1
         error('custom failure')
         """
-      Then the reply is an error starting with "ERR user_script:2: custom failure script: "
+      Then the reply is an error starting with "ERR user_script:2: custom failure script: " and ending with ", on @user_script:2."
+
+    # Before 7.0 the message came after "Error running script" and the script's SHA-1 (redis/redis#10329).
+    @before_7_0
+    Scenario: Before 7.0 a raw Lua error is reported with the script's line number, after the script's SHA-1
+      When the client runs EVAL:
+        """
+        local x = 1
+        error('custom failure')
+        """
+      Then the reply is an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:2: user_script:2: custom failure"
 
   Rule: There is no rollback
 
+    @since_7_0
     Scenario: An error in the middle of a script keeps the writes made before it
       When the client runs EVAL with keys "a b":
         """
@@ -41,7 +54,19 @@ Feature: Errors inside a script, and why a script validates before it writes
         redis.call('LPUSH', KEYS[1], 'x')
         redis.call('SET', KEYS[2], '2')
         """
-      Then the reply is an error starting with "WRONGTYPE Operation against a key holding the wrong kind of value script: "
+      Then the reply is an error starting with "WRONGTYPE Operation against a key holding the wrong kind of value script: " and ending with ", on @user_script:2."
+      And "MGET a b" replies ["1", nil]
+
+    # Before 7.0 the command's error came wrapped, under the generic ERR code (redis/redis#10329).
+    @before_7_0
+    Scenario: Before 7.0 an error in the middle of a script keeps the writes made before it, and its error code is ERR
+      When the client runs EVAL with keys "a b":
+        """
+        redis.call('SET', KEYS[1], '1')
+        redis.call('LPUSH', KEYS[1], 'x')
+        redis.call('SET', KEYS[2], '2')
+        """
+      Then the reply is an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:2: WRONGTYPE Operation against a key holding the wrong kind of value"
       And "MGET a b" replies ["1", nil]
 
     Scenario: A script that checks before it writes leaves nothing behind when a check fails
@@ -61,26 +86,53 @@ Feature: Errors inside a script, and why a script validates before it writes
 
   Rule: A script runs in a sandbox
 
+    @since_7_0
     Scenario: Assigning a global variable is refused
       When the client runs EVAL:
         """
         counter = 1
         """
-      Then the reply is an error starting with "ERR user_script:1: Attempt to modify a readonly table script: "
+      Then the reply is an error starting with "ERR user_script:1: Attempt to modify a readonly table script: " and ending with ", on @user_script:1."
 
+    @before_7_0
+    Scenario: Before 7.0 assigning a global variable is refused, after the script's SHA-1
+      When the client runs EVAL:
+        """
+        counter = 1
+        """
+      Then the reply is an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:1: user_script:1: Attempt to modify a readonly table"
+
+    @since_7_0
     Scenario: Reading an undefined global is an error rather than nil
       When the client runs EVAL:
         """
         return undefined_thing
         """
-      Then the reply is an error starting with "ERR user_script:1: Script attempted to access nonexistent global variable 'undefined_thing' script: "
+      Then the reply is an error starting with "ERR user_script:1: Script attempted to access nonexistent global variable 'undefined_thing' script: " and ending with ", on @user_script:1."
 
+    @before_7_0
+    Scenario: Before 7.0 reading an undefined global is an error rather than nil, after the script's SHA-1
+      When the client runs EVAL:
+        """
+        return undefined_thing
+        """
+      Then the reply is an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:1: user_script:1: Script attempted to access nonexistent global variable 'undefined_thing'"
+
+    @since_7_0
     Scenario: MULTI cannot be called from a script
       When the client runs EVAL:
         """
         return redis.call('MULTI')
         """
-      Then the reply is an error starting with "ERR This Redis command is not allowed from script script: "
+      Then the reply is an error starting with "ERR This Redis command is not allowed from script script: " and ending with ", on @user_script:1."
+
+    @before_7_0
+    Scenario: Before 7.0 MULTI cannot be called from a script, and the error says "from scripts"
+      When the client runs EVAL:
+        """
+        return redis.call('MULTI')
+        """
+      Then the reply is an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:1: @user_script: 1: This Redis command is not allowed from scripts"
 
     @standalone_only
     Scenario: SELECT inside a script switches the script's database only, and the caller stays in its own
@@ -93,13 +145,21 @@ Feature: Errors inside a script, and why a script validates before it writes
       Then the reply is "false"
       And "GET k" replies "db0"
 
-    @before_7_2
+    @since_7_0 @before_7_2
     Scenario: Before 7.2 a blocking command is refused inside a script
       When the client runs EVAL with keys "queue":
         """
         return redis.call('BLPOP', KEYS[1], 0)
         """
-      Then the reply is an error starting with "ERR This Redis command is not allowed from script script: "
+      Then the reply is an error starting with "ERR This Redis command is not allowed from script script: " and ending with ", on @user_script:1."
+
+    @before_7_0
+    Scenario: Before 7.0 a blocking command is refused inside a script, and the error says "from scripts"
+      When the client runs EVAL with keys "queue":
+        """
+        return redis.call('BLPOP', KEYS[1], 0)
+        """
+      Then the reply is an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:1: @user_script: 1: This Redis command is not allowed from scripts"
 
     @since_7_2
     Scenario: Since 7.2 a blocking command in a script does not block and behaves like its non-blocking form

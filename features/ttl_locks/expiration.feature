@@ -21,11 +21,13 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       Then the reply is "OK"
       And "PTTL session" replies a number from 1 to 1500
 
+    @since_7_0
     Scenario: SETEX refuses a TTL of zero instead of deleting the key
       When the client sends "SETEX session 0 alice"
       Then the reply is an error saying "ERR invalid expire time in 'setex' command"
       And "EXISTS session" replies 0
 
+    @since_7_0
     Scenario: SET … EX refuses a negative TTL
       When the client sends "SET session alice EX -5"
       Then the reply is an error saying "ERR invalid expire time in 'set' command"
@@ -34,10 +36,24 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       When the client sends "SET session alice EX 1.5"
       Then the reply is an error saying "ERR value is not an integer or out of range"
 
+    @since_7_0
     Scenario: SET … EX refuses a TTL so large that the deadline would overflow
       When the client sends "SET session alice EX 10000000000000000"
       Then the reply is an error saying "ERR invalid expire time in 'set' command"
       And "EXISTS session" replies 0
+
+    # 7.0 rephrased the error as "invalid expire time in '<command>' command" (redis/redis#10612).
+    @before_7_0
+    Scenario Outline: Before 7.0 an invalid expire time is refused with the bare command name
+      When the client sends "<command>"
+      Then the reply is an error saying "ERR invalid expire time in <name>"
+      And "EXISTS session" replies 0
+
+      Examples:
+        | command                                 | name  |
+        | SETEX session 0 alice                   | setex |
+        | SET session alice EX -5                 | set   |
+        | SET session alice EX 10000000000000000  | set   |
 
     @since_6_2
     Scenario: SET … EXAT with a time in the past is accepted, and the key reads as missing at once
@@ -303,7 +319,7 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       Then the reply is nil
       And "EXISTS ghost" replies 0
 
-    @since_6_2
+    @since_7_0
     Scenario: GETEX refuses a zero TTL, unlike EXPIRE which would delete the key
       Given the client has sent "SET session alice EX 100"
       When the client sends "GETEX session EX 0"

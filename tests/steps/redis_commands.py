@@ -18,7 +18,7 @@ a null reply, and a RESP3 double is compared by the text the server sent for it 
 Errors are compared by their whole text, error code included: ``ERR wrong number of arguments …``.
 
 The public API other topics build on: :class:`RawCommands` (the ``raw`` fixture), :func:`assert_reply`,
-:func:`reply_matches`, :func:`expected`, :func:`normalize`, :func:`show` and :func:`error_text`.
+:func:`reply_matches`, :class:`ErrorPattern`, :func:`expected`, :func:`normalize`, :func:`show` and :func:`error_text`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import json
 import re
 import shlex
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -230,7 +231,9 @@ COMMAND = r'"(?P<command>[^"]+)"'
 # The literal a reply is compared with (see ``expected``): nil, a number, a "string" or a [list].
 # Precise on purpose, so "the reply is an error saying …" or "… replies in any order …" never match it.
 LITERAL = r'(?P<value>nil|-?\d[\d.e+-]*|".*"|\[.*\])'
-ERROR = r'an error (?P<how>saying|starting with) "(?P<text>.*)"'
+# What a step says of an error line: all of it, or how it starts (and ends) around a part that legitimately
+# varies, such as the SHA-1 a script error names.  See ``ErrorPattern``.
+ERROR = r'an error (?:saying "(?P<saying>.*)"|starting with "(?P<start>.*?)"(?: and ending with "(?P<end>.*)")?)'
 
 
 @step(parsers.re(rf"the client (?:sends|sent|has sent) {COMMAND}"))
@@ -253,28 +256,46 @@ def send_many(raw: RawCommands, docstring: str) -> None:
 # ------------------------------------------------------------------------------------------------ checking
 
 
-def error_matches(line: str | None, text: str, how: str = "saying") -> bool:
-    """``saying``: the whole error line equals ``text``; ``starting with``: it begins with ``text``."""
-    if line is None:
-        return False
-    return line == text if how == "saying" else line.startswith(text)
+@dataclass(frozen=True)
+class ErrorPattern:
+    """The error line a feature expects: ``saying`` the whole of it, or ``start`` (and ``end``) of it.
+
+    The line is the one the server sent, code included (``ERR …``, ``WRONGTYPE …``), with key names
+    as the scenario wrote them.
+    """
+
+    saying: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+    def matches(self, line: str | None) -> bool:
+        if line is None:
+            return False
+        if self.saying is not None:
+            return line == self.saying
+        return line.startswith(self.start or "") and line.endswith(self.end or "")
+
+    def __str__(self) -> str:
+        if self.saying is not None:
+            return f"saying {self.saying!r}"
+        return f"starting with {self.start!r}" + (f" and ending with {self.end!r}" if self.end else "")
 
 
-def assert_error(raw: RawCommands, text: str, how: str = "saying") -> None:
-    assert raw.error is not None, f"expected an error {how} {text!r}, Redis replied {show(normalize(raw.last))}"
-    assert error_matches(raw.error_line, text, how), f"expected an error {how} {text!r}, got {raw.error_line!r}"
+def assert_error(raw: RawCommands, pattern: ErrorPattern) -> None:
+    assert raw.error is not None, f"expected an error {pattern}, Redis replied {show(normalize(raw.last))}"
+    assert pattern.matches(raw.error_line), f"expected an error {pattern}, got {raw.error_line!r}"
 
 
 def assert_no_error(raw: RawCommands, value: str) -> None:
-    assert raw.error is None, f"expected {value}, Redis replied the error {error_text(raw.error)!r}"
+    assert raw.error is None, f"expected {value}, Redis replied the error {raw.error_line!r}"
 
 
 @then(parsers.re(rf"the reply is {ERROR}"))
-def reply_is_error(raw: RawCommands, how: str, text: str) -> None:
-    """The error line the server sent, in full and with its code: ``ERR wrong number of arguments for
-    'hset' command``, ``WRONGTYPE Operation against …``.  ``starting with`` is for a message that
-    legitimately varies after a fixed beginning (one that names a script's SHA-1, for example)."""
-    assert_error(raw, text, how)
+def reply_is_error(raw: RawCommands, saying: str | None, start: str | None, end: str | None) -> None:
+    """``saying``: the whole error line the server sent, code included (``ERR wrong number of arguments
+    for 'hset' command``, ``WRONGTYPE Operation against …``).  ``starting with`` (``and ending with``)
+    is for a line with a part that legitimately varies, such as the SHA-1 a script error names."""
+    assert_error(raw, ErrorPattern(saying, start, end))
 
 
 @then(parsers.re(rf"the reply is {LITERAL}"))
@@ -296,10 +317,12 @@ def reply_in_range(raw: RawCommands, low: str, high: str) -> None:
 
 
 @then(parsers.re(rf"{COMMAND} replies {ERROR}"))
-def command_replies_error(raw: RawCommands, command: str, how: str, text: str) -> None:
+def command_replies_error(
+    raw: RawCommands, command: str, saying: str | None, start: str | None, end: str | None
+) -> None:
     """As ``the reply is an error saying …``, for the reply to ``command``."""
     raw.send(command)
-    assert_error(raw, text, how)
+    assert_error(raw, ErrorPattern(saying, start, end))
 
 
 @then(parsers.re(rf"{COMMAND} replies a number from (?P<low>-?[\d.]+) to (?P<high>-?[\d.]+)"))

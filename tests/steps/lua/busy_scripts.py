@@ -22,10 +22,9 @@ from pytest_bdd import given, parsers, step, then, when
 
 from redisbehaviors.testing import RedisServer, wait_until
 from tests.steps.lua.scripts import script_command
-from tests.steps.redis_commands import RawCommands, error_matches, error_text
+from tests.steps.redis_commands import ERROR, ErrorPattern, RawCommands, error_text
 
 DEADLINE = 15.0  # generous bound for anything that must happen "soon" on a loaded machine
-ERROR = r'an error (?P<how>saying|starting with) "(?P<text>[^"]+)"'
 
 
 class Background:
@@ -88,18 +87,18 @@ def busy_setting(version: tuple[int, int, int]) -> str:
     return "busy-reply-threshold" if version >= (7, 0, 0) else "lua-time-limit"
 
 
-def wait_for_error(send: Callable[[], str | None], how: str, text: str, seconds: float) -> None:
-    """Send until the error line ``send`` returns matches (see ``error_matches``), within ``seconds``."""
+def wait_for_error(send: Callable[[], str | None], pattern: ErrorPattern, seconds: float) -> None:
+    """Send until the error line ``send`` returns matches ``pattern``, within ``seconds``."""
     seen: list[str | None] = [None]
 
     def matched() -> bool:
         seen[0] = send()
-        return error_matches(seen[0], text, how)
+        return pattern.matches(seen[0])
 
     try:
-        wait_until(matched, seconds, what=f"an error {how} {text!r}")
+        wait_until(matched, seconds, what=f"an error {pattern}")
     except TimeoutError as exc:
-        raise AssertionError(f"expected an error {how} {text!r} within {seconds} s, last got {seen[0]!r}") from exc
+        raise AssertionError(f"expected an error {pattern} within {seconds} s, last got {seen[0]!r}") from exc
 
 
 # ------------------------------------------------------------------------------------ the shared server
@@ -117,22 +116,31 @@ def start_background(raw: RawCommands, busy_world: BusyWorld, who: str, keys: st
 
 
 @step(parsers.re(rf'within (?P<seconds>[\d.]+) seconds client "(?P<who>[^"]+)" gets {ERROR} for "(?P<command>[^"]+)"'))
-def busy_error(raw: RawCommands, seconds: str, who: str, how: str, text: str, command: str) -> None:
+def busy_error(
+    raw: RawCommands,
+    seconds: str,
+    who: str,
+    saying: str | None,
+    start: str | None,
+    end: str | None,
+    command: str,
+) -> None:
     """As ``the reply is an error saying …`` (the whole error line), polled until it shows up."""
 
     def send() -> str | None:
         raw.send(command, who)
         return raw.error_line
 
-    wait_for_error(send, how, text, float(seconds))
+    wait_for_error(send, ErrorPattern(saying, start, end), float(seconds))
 
 
 @then(parsers.re(rf'the background script of client "(?P<who>[^"]+)" ends with {ERROR}'))
-def background_error(busy_world: BusyWorld, who: str, how: str, text: str) -> None:
+def background_error(busy_world: BusyWorld, who: str, saying: str | None, start: str | None, end: str | None) -> None:
+    pattern = ErrorPattern(saying, start, end)
     with pytest.raises(redis.ResponseError) as caught:
         busy_world.outcome()
     line = error_text(caught.value)
-    assert error_matches(line, text, how), f"expected an error {how} {text!r}, got {line!r}"
+    assert pattern.matches(line), f"expected an error {pattern}, got {line!r}"
 
 
 # ---------------------------------------------------------------- a separate server, for unkillable scripts
@@ -156,7 +164,9 @@ def spare_background(busy_world: BusyWorld, keys: str, docstring: str) -> None:
         r' for "(?P<command>[^"]+)"'
     )
 )
-def spare_busy(busy_world: BusyWorld, seconds: str, how: str, text: str, command: str) -> None:
+def spare_busy(
+    busy_world: BusyWorld, seconds: str, saying: str | None, start: str | None, end: str | None, command: str
+) -> None:
     def send() -> str | None:
         try:
             busy_world.spare_client("B").execute_command(*shlex.split(command))
@@ -164,7 +174,7 @@ def spare_busy(busy_world: BusyWorld, seconds: str, how: str, text: str, command
             return error_text(exc)
         return None
 
-    wait_for_error(send, how, text, float(seconds))
+    wait_for_error(send, ErrorPattern(saying, start, end), float(seconds))
 
 
 @step(parsers.re(r'another client of that server sends "(?P<command>[^"]+)"'))
