@@ -115,13 +115,13 @@ Feature: String commands: reading, writing, bits and ranges
       Then the reply is "OK"
       And "TTL x" replies a number from 99 to 100
 
-    @since_6_2
+    @since_7_0
     Scenario: SET … EXAT stores the value with an absolute deadline in seconds
       When the client sends "SET x bar EXAT 4102444800"
       Then the reply is "OK"
       And "EXPIRETIME x" replies 4102444800
 
-    @since_6_2
+    @since_7_0
     Scenario: SET … PXAT stores the value with an absolute deadline in milliseconds
       When the client sends "SET x bar PXAT 4102444800123"
       Then the reply is "OK"
@@ -136,14 +136,14 @@ Feature: String commands: reading, writing, bits and ranges
       Then the reply is "bar"
       And "PTTL x" replies a number from 9000 to 10000
 
-    @since_6_2
+    @since_7_0
     Scenario: GETEX … EXAT sets an absolute deadline in seconds
       Given the client has sent "SET x bar"
       When the client sends "GETEX x EXAT 4102444800"
       Then the reply is "bar"
       And "EXPIRETIME x" replies 4102444800
 
-    @since_6_2
+    @since_7_0
     Scenario: GETEX … PXAT sets an absolute deadline in milliseconds
       Given the client has sent "SET x bar"
       When the client sends "GETEX x PXAT 4102444800123"

@@ -193,7 +193,7 @@ def _row(test: TclTest, entry: object) -> Row:
     if isinstance(entry, dict) and set(entry) == {"out"} and entry["out"]:
         return Row(test, "out", reason=str(entry["out"]))
     raise TraceabilityError(
-        f"{test.file}: {test.key!r}: expected \"todo\", {{stated = [...]}} or {{out = \"reason\"}}, got {entry!r}"
+        f'{test.file}: {test.key!r}: expected "todo", {{stated = [...]}} or {{out = "reason"}}, got {entry!r}'
     )
 
 
