@@ -1,5 +1,9 @@
 """Fundamentals benchmarks: each group compares the catalog with a baseline measured in the same run.
 
+Besides the groups: an interleaved table of the counter (catalog, raw INCR, raw HINCRBY, one call
+each in shuffled turns) and the split of ``adjust_stock``, ``like`` and ``cards`` (round trip, server,
+client; see ``measure.py``).
+
 Run: python -m pytest tests/benchmarks/fundamentals/bench_catalog.py -o python_files='bench_*.py' --benchmark-only
 """
 
@@ -11,6 +15,7 @@ import pytest
 import redis
 
 from redisbehaviors.catalog import Catalog
+from tests.benchmarks.measure import interleaved_medians, interleaved_table, split_call
 
 PRODUCTS = [f"p{i}" for i in range(50)]
 
@@ -35,6 +40,7 @@ def _role(benchmark: Any, role: str, goal: str) -> None:
 @pytest.mark.benchmark(group="fundamentals: 50 product cards")
 def test_cards_naive_one_call_per_field(benchmark: Any, shop: Catalog, r: redis.Redis) -> None:
     _role(benchmark, "baseline", "")
+    benchmark.extra_info["operations_per_call"] = len(PRODUCTS)  # cards made per call
     keys = shop.keys
 
     def naive() -> list[tuple[Any, ...]]:
@@ -55,6 +61,7 @@ def test_cards_naive_one_call_per_field(benchmark: Any, shop: Catalog, r: redis.
 @pytest.mark.benchmark(group="fundamentals: 50 product cards")
 def test_cards_one_round_trip(benchmark: Any, shop: Catalog) -> None:
     _role(benchmark, "subject", "ratio <= 0.10")
+    benchmark.extra_info["operations_per_call"] = len(PRODUCTS)
     cards = benchmark(shop.cards, PRODUCTS, "ana")
     assert sum(c.favorite for c in cards if c) == 17
 
@@ -108,3 +115,34 @@ def test_like_catalog_idempotent_script(benchmark: Any, shop: Catalog) -> None:
     _role(benchmark, "subject", "")  # the issue sets no goal: reported for information
     users = iter(range(10**9))
     benchmark(lambda: shop.like(f"u{next(users)}", "p2"))
+
+
+# ---------------------------------------------------------------------------------- interleaved and split
+
+
+def test_interleaved_counter(benchmark: Any, shop: Catalog, r: redis.Redis, key: Any) -> None:
+    counter, product = key("counter"), shop.keys.product("p1")
+    candidates = {
+        "raw INCR": lambda: r.incr(counter),
+        "raw HINCRBY": lambda: r.hincrby(product, "stock", 1),
+        "Catalog.adjust_stock": lambda: shop.adjust_stock("p1", 1),
+    }
+    medians = benchmark.pedantic(interleaved_medians, args=(candidates, 3000), rounds=1, iterations=1)
+    comparisons = [("Catalog.adjust_stock", "raw INCR", "ratio <= 1.10"), ("raw HINCRBY", "raw INCR", "")]
+    benchmark.extra_info.update(interleaved_table("fundamentals: counter increment", medians, comparisons))
+
+
+@pytest.mark.parametrize("call", ["adjust_stock", "like", "cards of 50"])
+def test_where_the_time_goes(benchmark: Any, metered: tuple[redis.Redis, redis.Redis], ns: str, call: str) -> None:
+    client, admin = metered
+    catalog = Catalog(client, namespace=ns)
+    for index, product in enumerate(PRODUCTS):
+        catalog.put_product(product, {"name": f"Product {index}", "price": index + 0.5, "stock": 10})
+    users = iter(range(10**9))
+    calls = {
+        "adjust_stock": lambda: catalog.adjust_stock("p1", 1),
+        "like": lambda: catalog.like(f"u{next(users)}", "p2"),
+        "cards of 50": lambda: catalog.cards(PRODUCTS, "ana"),
+    }
+    result = benchmark.pedantic(split_call, args=("catalog", call, calls[call], client, admin), rounds=1, iterations=1)
+    benchmark.extra_info.update(result)

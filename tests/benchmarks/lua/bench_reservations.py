@@ -10,6 +10,9 @@ Groups, on the run's own server:
   script.  Goal at 16 clients: the script at least 3x faster (ratio <= 0.33).  The WATCH
   entries record their attempts and aborts in ``extra_info`` (and print them with ``-s``).
 
+Besides: an interleaved table (reserve and the trivial EVALSHA one call each in shuffled turns), the
+split of ``reserve`` (round trip, server, client; see ``measure.py``) and the memory of 100,000 holds.
+
 Run: python -m pytest tests/benchmarks/lua/bench_reservations.py -o python_files='bench_*.py' --benchmark-only
 """
 
@@ -24,6 +27,7 @@ import pytest
 import redis
 
 from redisbehaviors.reservations import OptimisticReservations, Reservations
+from tests.benchmarks.measure import ENTITIES, interleaved_medians, interleaved_table, memory_per_entity, split_call
 
 ORDER = {"A": 1, "B": 2, "C": 1}
 BATCH = 240
@@ -99,6 +103,7 @@ def _hot_batch(
         round_no = next(rounds)
         list(executor.map(client_share, range(clients), [round_no] * clients))
 
+    benchmark.extra_info["operations_per_call"] = BATCH  # reservations per timed round
     benchmark.pedantic(batch, rounds=8, warmup_rounds=1)
 
 
@@ -146,3 +151,51 @@ def test_hot_sku_script(
     benchmark.extra_info.update(aborts=0, reloads=reloads)
     print(f"\nscript, {clients} client(s): {stocked.stock('HOT').reserved} reservations, 0 retries")
     assert reloads == 0
+
+
+# ---------------------------------------------------------------------------------- interleaved, split, memory
+
+
+def test_interleaved_reserve_vs_trivial_evalsha(benchmark: Any, r: redis.Redis, stocked: Reservations) -> None:
+    sha = r.script_load("return 1")
+    keys = stocked.keys.all
+    args = [0, "order-00000001", 60_000, 16, "A", 1, "B", 2, "C", 1]
+    ids = (f"order-{n:08d}" for n in itertools.count())
+    candidates = {
+        "trivial EVALSHA": lambda: r.evalsha(sha, len(keys), *keys, *args),
+        "reserve (3 lines)": lambda: stocked.reserve(next(ids), ORDER, 60_000),
+    }
+    medians = benchmark.pedantic(interleaved_medians, args=(candidates, 2000), rounds=1, iterations=1)
+    table = interleaved_table(SINGLE, medians, [("reserve (3 lines)", "trivial EVALSHA", "ratio <= 1.50")])
+    benchmark.extra_info.update(table)
+
+
+def test_where_the_time_goes(benchmark: Any, metered: tuple[redis.Redis, redis.Redis], ns: str) -> None:
+    client, admin = metered
+    service = Reservations(client, namespace=ns)
+    for sku in ORDER:
+        service.set_stock(sku, PLENTY)
+    ids = (f"order-{n:08d}" for n in itertools.count())
+    call = lambda: service.reserve(next(ids), ORDER, 600_000)  # noqa: E731
+    result = benchmark.pedantic(
+        split_call, args=("reservations", "reserve (3 lines)", call, client, admin), rounds=1, iterations=1
+    )
+    benchmark.extra_info.update(result)
+
+
+def test_memory_per_hold(benchmark: Any, fresh_server: tuple[str, redis.Redis]) -> None:
+    url, admin = fresh_server
+    client = redis.Redis.from_url(url, decode_responses=True)
+    service = Reservations(client, namespace="mem")
+    service.set_stock("A", PLENTY)
+
+    def fill(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            service.reserve(f"order-{n:08d}", {"A": 1}, 3_600_000)
+
+    note = "one SKU per hold; the hold, its expiry entry and its audit entry"
+    result = benchmark.pedantic(
+        memory_per_entity, args=(admin, "reservations", "reservation hold", fill, ENTITIES, note), rounds=1
+    )
+    benchmark.extra_info.update(kind="memory", memory=[result])
+    client.close()

@@ -20,6 +20,9 @@ A second group isolates the publisher's cost per message, with nobody subscribed
 (the baseline), ``MULTI`` + ``XADD`` + ``PUBLISH`` + ``EXEC`` (history in the same round trip, but
 the payload cannot carry the entry id the server generates), and :meth:`Chat.send` (the script).
 
+Also: the split of :meth:`Chat.send` with nobody subscribed (round trip, server, client; see
+``measure.py``) and the memory of 100,000 stored messages in one room's history.
+
 Run: python -m pytest tests/benchmarks/pubsub/bench_chat.py -o python_files='bench_*.py' --benchmark-only -s
 """
 
@@ -38,6 +41,7 @@ import pytest
 import redis
 
 from redisbehaviors.chat import Chat, ChatMessage
+from tests.benchmarks.measure import ENTITIES, memory_per_entity, split_call
 
 FANOUTS = {1: 1500, 10: 500, 100: 100}  # subscribers -> messages per round
 ROUNDS = 4
@@ -253,6 +257,7 @@ def test_fan_out(benchmark: Any, pairs: Pairs, subscribers: int, kind: str) -> N
     benchmark.group = f"pubsub fan-out to {subscribers} subscriber(s)"
     benchmark.name = f"{kind} ({subscribers} subs)"
     _role(benchmark, "baseline" if kind == "raw" else "subject", "" if kind == "raw" else GOAL)
+    benchmark.extra_info["operations_per_call"] = subscribers * FANOUTS[subscribers]  # deliveries per round
     fans = pairs.get(subscribers)
     _measure(benchmark, fans[kind], fans["chat" if kind == "raw" else "raw"])
     assert len(fans[kind].latencies) % (subscribers * fans[kind].per_round) == 0
@@ -300,3 +305,31 @@ def test_send_path_chat_send(benchmark: Any, r: redis.Redis, ns: str) -> None:
     _role(benchmark, "subject", "")
     chat = Chat(r, namespace=ns, history_limit=10_000)
     assert benchmark(chat.send, ROOM, "pub", "hello").receivers == 0
+
+
+# ---------------------------------------------------------------------------------------------- split, memory
+
+
+def test_where_the_time_goes(benchmark: Any, metered: tuple[redis.Redis, redis.Redis], ns: str) -> None:
+    client, admin = metered
+    chat = Chat(client, namespace=ns, history_limit=10_000)
+    call = lambda: chat.send(ROOM, "pub", "hello")  # noqa: E731
+    result = benchmark.pedantic(split_call, args=("chat", "send", call, client, admin), rounds=1, iterations=1)
+    benchmark.extra_info.update(result)
+
+
+def test_memory_per_message(benchmark: Any, fresh_server: tuple[str, redis.Redis]) -> None:
+    url, admin = fresh_server
+    client = redis.Redis.from_url(url, decode_responses=True)
+    chat = Chat(client, namespace="mem", history_limit=ENTITIES + 10)
+
+    def fill(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            chat.send(ROOM, f"user-{n % 50}", f"message number {n}")
+
+    note = "one room, history kept whole (history_limit above the count), 20-byte bodies"
+    result = benchmark.pedantic(
+        memory_per_entity, args=(admin, "chat", "chat message", fill, ENTITIES, note), rounds=1
+    )
+    benchmark.extra_info.update(kind="memory", memory=[result])
+    client.close()

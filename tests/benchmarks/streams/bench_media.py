@@ -11,7 +11,9 @@ acknowledged.  The figure is the time of the whole round; ``extra_info["jobs_per
 * the pipeline (apply-and-ack script with its idempotency marker) vs the same XADD + XREADGROUP +
   XACK calls made raw (goal: within 20%);
 * 10,000 jobs left pending by a killed consumer: worker threads reclaim them (XAUTOCLAIM, following
-  the cursor) and finish them, vs a raw XAUTOCLAIM + XACK loop.
+  the cursor) and finish them, vs a raw XAUTOCLAIM + XACK loop;
+* the split of ``submit`` and ``submit_many`` of 100 (round trip, server, client; see ``measure.py``)
+  and the memory of 100,000 queued jobs (submitted, not yet read) on a fresh server.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from redisbehaviors.media.handlers import noop
 from redisbehaviors.media.pipeline import stream_entries
 from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.benchmarks.measure import ENTITIES, memory_per_entity, split_call
 
 JOBS = 3000
 WORKERS = 4
@@ -43,6 +46,7 @@ def _role(benchmark: Any, role: str, goal: str) -> None:
 
 def _rate(benchmark: Any, jobs: int) -> None:
     benchmark.extra_info["jobs_per_s"] = round(jobs / benchmark.stats.stats.median)
+    benchmark.extra_info["operations_per_call"] = jobs  # jobs per timed round
 
 
 def _pipeline(client: redis.Redis, **options: Any) -> MediaPipeline:
@@ -262,3 +266,34 @@ def test_one_pipeline_worker_reclaims(benchmark: Any, redis_target: RedisTarget)
             worker.step()
 
     _bench_reclaim(benchmark, redis_target, run)
+
+
+# ---------------------------------------------------------------------------------- split, memory
+
+
+@pytest.mark.parametrize("call", ["submit", "submit_many of 100"])
+def test_where_the_time_goes(benchmark: Any, metered: tuple[redis.Redis, redis.Redis], call: str) -> None:
+    client, admin = metered
+    media = _pipeline(client, maxlen=10_000)
+    batch = [("tag", {"n": i}, None) for i in range(CHUNK)]
+    calls = {"submit": lambda: media.submit("tag", {"n": 1}), "submit_many of 100": lambda: media.submit_many(batch)}
+    result = benchmark.pedantic(split_call, args=("media", call, calls[call], client, admin), rounds=1, iterations=1)
+    if call != "submit":
+        benchmark.extra_info["operations_per_call"] = CHUNK
+    benchmark.extra_info.update(result)
+    _cleanup(client, media)
+
+
+def test_memory_per_queued_job(benchmark: Any, fresh_server: tuple[str, redis.Redis]) -> None:
+    url, admin = fresh_server
+    client = redis.Redis.from_url(url, decode_responses=True)
+    media = _pipeline(client, maxlen=None)
+
+    def fill(start: int, stop: int) -> None:
+        for first in range(start, stop, CHUNK):
+            media.submit_many([("tag", {"n": i}, None) for i in range(first, min(first + CHUNK, stop))])
+
+    note = "submitted, not read: a stream entry (job id, kind, payload {'n': i}), no idempotency key"
+    result = benchmark.pedantic(memory_per_entity, args=(admin, "media", "queued job", fill, ENTITIES, note), rounds=1)
+    benchmark.extra_info.update(kind="memory", memory=[result])
+    client.close()

@@ -18,14 +18,15 @@ A fourth entry measures every subject one cycle at a time, in shuffled turns, an
 median ratios: on a loaded machine those are the ratios to quote (the groups above run one after
 the other, so load drifts between them).
 
+Also: the split of one acquire + release cycle (round trip, server, client; see ``measure.py``) and
+the memory of 100,000 held locks on a fresh server.
+
 Run: python -m pytest tests/benchmarks/ttl_locks/bench_locks.py -o python_files='bench_*.py' --benchmark-only -s
 """
 
 from __future__ import annotations
 
-import random
 import secrets
-import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ import pytest
 import redis
 
 from redisbehaviors.locks import FencedLock
+from tests.benchmarks.measure import ENTITIES, interleaved_medians, interleaved_table, memory_per_entity, split_call
 
 RAW = "ttl_locks: acquire + release vs the raw SET NX PX + compare-and-delete pair"
 PEERS = "ttl_locks: acquire + release vs lock libraries"
@@ -187,23 +189,8 @@ INTERLEAVED = "ttl_locks: interleaved acquire + release (one cycle each in turn)
 INTERLEAVED_ROTATIONS = 3000
 
 
-def interleaved_medians(cycles: dict[str, Callable[[], object]], rotations: int) -> dict[str, float]:
-    """Median seconds per cycle of each subject, measured in shuffled rotations."""
-    times: dict[str, list[float]] = {name: [] for name in cycles}
-    order = list(cycles)
-    shuffler = random.Random(7)
-    for _ in range(rotations):
-        shuffler.shuffle(order)
-        for name in order:
-            started = time.perf_counter()
-            cycles[name]()
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 @pytest.mark.benchmark(group=INTERLEAVED)
 def test_interleaved_ratio_table(benchmark: Any, r: redis.Redis, ns: str, key: Any) -> None:
-    _role(benchmark, "table", "")
     release = r.register_script(COMPARE_AND_DELETE)
     raw_name = key("raw")
 
@@ -222,9 +209,39 @@ def test_interleaved_ratio_table(benchmark: Any, r: redis.Redis, ns: str, key: A
         cycles[peer] = lambda now=now: now()()
 
     medians = benchmark.pedantic(interleaved_medians, args=(cycles, INTERLEAVED_ROTATIONS), rounds=1)
+    comparisons = [("FencedLock", "raw SET NX PX + CAD", "ratio <= 1.10")]
+    comparisons += [(peer, "FencedLock", "ratio > 1.00") for peer in cycles if peer in PEER_ADAPTERS]
+    benchmark.extra_info.update(interleaved_table(INTERLEAVED, medians, comparisons))
     base, ours = medians["raw SET NX PX + CAD"], medians["FencedLock"]
     lines = [f"{'subject':<22} {'median':>10} {'vs raw':>8} {'vs FencedLock':>14}"]
     for name, value in sorted(medians.items(), key=lambda item: item[1]):
         lines.append(f"{name:<22} {value * 1e6:>8.0f}µs {value / base:>7.2f}× {value / ours:>13.2f}×")
-        benchmark.extra_info[f"median_us[{name}]"] = round(value * 1e6, 1)
     print("\n" + "\n".join(lines))
+
+
+# ------------------------------------------------------------------------------------------------ split, memory
+
+
+def test_where_the_time_goes(benchmark: Any, metered: tuple[redis.Redis, redis.Redis], ns: str) -> None:
+    client, admin = metered
+    now, _ = _fenced(client, ns)
+    result = benchmark.pedantic(
+        split_call, args=("locks", "try_acquire + release", lambda: now()(), client, admin), rounds=1, iterations=1
+    )
+    benchmark.extra_info.update(result)
+
+
+def test_memory_per_lock(benchmark: Any, fresh_server: tuple[str, redis.Redis]) -> None:
+    url, admin = fresh_server
+    client = redis.Redis.from_url(url, decode_responses=True)
+    held = []
+
+    def fill(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            held.append(FencedLock(client, f"resource-{n}", namespace="mem", ttl_ms=3_600_000).try_acquire())
+
+    note = "held (not released): the lock's token and its fence counter"
+    result = benchmark.pedantic(memory_per_entity, args=(admin, "locks", "held lock", fill, ENTITIES, note), rounds=1)
+    assert all(held)
+    benchmark.extra_info.update(kind="memory", memory=[result])
+    client.close()
