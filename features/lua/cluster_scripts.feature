@@ -36,7 +36,7 @@ Feature: Scripts in a Redis Cluster: one slot per script
         redis.call('GET', KEYS[1])
         return redis.call('GET', ARGV[1])
         """
-      Then the reply is an error starting with "ERR Script attempted to access keys that do not hash to the same slot script: "
+      Then the reply is an error starting with "ERR Script attempted to access keys that do not hash to the same slot script: " and ending with ", on @user_script:3."
 
     @cluster_only
     Scenario: A script without a shebang may still touch an undeclared key of another slot on the same node

@@ -20,7 +20,7 @@ Feature: Read-only scripts: EVAL_RO and the no-writes flag
         """
         return redis.call('SET', KEYS[1], '0')
         """
-      Then the reply is an error starting with "ERR Write commands are not allowed from read-only scripts. script: "
+      Then the reply is an error starting with "ERR Write commands are not allowed from read-only scripts. script: " and ending with ", on @user_script:1."
       And "EXISTS price" replies 0
 
     @since_7_0
@@ -30,4 +30,4 @@ Feature: Read-only scripts: EVAL_RO and the no-writes flag
         #!lua flags=no-writes
         return redis.call('SET', KEYS[1], '0')
         """
-      Then the reply is an error starting with "ERR Write commands are not allowed from read-only scripts. script: "
+      Then the reply is an error starting with "ERR Write commands are not allowed from read-only scripts. script: " and ending with ", on @user_script:2."

@@ -13,7 +13,7 @@ Feature: Errors inside a script, and why a script validates before it writes
         """
         return redis.call('INCR', KEYS[1])
         """
-      Then the reply is an error starting with "ERR value is not an integer or out of range script: "
+      Then the reply is an error starting with "ERR value is not an integer or out of range script: " and ending with ", on @user_script:1."
 
     Scenario: redis.pcall returns the error as a table with an err field, and the script goes on
       Given the client has sent "SET s abc"

@@ -49,7 +49,7 @@ Feature: Pub/Sub delivers a message to whoever listens at that moment, and keeps
       # PUBLISH is not a write command (its flags are pubsub, loading, stale, fast, may-replicate);
       # since 7.0.1 read-only scripts refuse may-replicate commands too (redis/redis#10744).
       When the client sends "EVAL_RO 'return redis.call([[publish]], [[c]], [[m]])' 0"
-      Then the reply is an error starting with "ERR Write commands are not allowed from read-only scripts. script: "
+      Then the reply is an error starting with "ERR Write commands are not allowed from read-only scripts. script: " and ending with ", on @user_script:1."
 
   Rule: Each subscriber receives the messages in the order they were published
 
