@@ -70,7 +70,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if not entries:
         return
     terminalreporter.write_sep("-", "benchmark ratios (median / baseline median)")
-    terminalreporter.write_line(ratio_table_text(ratio_groups(entries)))
+    terminalreporter.write_line(ratio_table_text(ratio_groups(entries), entries))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

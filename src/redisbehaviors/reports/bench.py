@@ -4,7 +4,15 @@ Conventions (docs/CONTRIBUTING.md): each comparison is one ``benchmark.group``; 
 of a group sets ``extra_info["role"] = "baseline"``; others may set ``extra_info["goal"]`` such as
 ``"ratio <= 1.10"``.  A ratio is the entry's median time over the baseline's median time (lower is
 faster).  Optional ``extra_info`` understood here: ``"commands"`` (``"INCR"`` or ``["GET", "SET"]``),
-the raw commands an entry stands for, and ``"ops_per_call"`` (default 1), Redis operations per call.
+the raw commands an entry stands for, and ``"operations_per_call"`` (default 1; ``"ops_per_call"`` is
+read too): the operations one timed call handles (jobs of a batch, deliveries of a fan-out round).
+
+Entries with ``extra_info["kind"]`` are measurements of their own, laid out in their own sections
+and left out of the ratio groups (``tests/benchmarks/measure.py`` makes them):
+
+- ``"split"``: where one component call's time goes (round trip, server, client, with a profile);
+- ``"interleaved"``: candidates timed one call each in shuffled turns, and the comparisons that matter;
+- ``"memory"``: bytes per entity at a given count on a fresh server, with the keys' encodings.
 
 The physical reference is ``redis-benchmark`` run against the very server the benchmarks used (the
 benchmarks' conftest measures it at the end of the session when :data:`REFERENCE_ENV` names a file),
@@ -89,10 +97,19 @@ class BenchEntry:
         return [str(c).strip().upper() for c in items if str(c).strip()]
 
     @property
+    def kind(self) -> str:
+        """``""`` for a timed entry; ``"split"``, ``"interleaved"`` or ``"memory"`` for a measurement."""
+        return str(self.extra_info.get("kind", ""))
+
+    @property
+    def operations_per_call(self) -> float:
+        info = self.extra_info
+        return float(info.get("operations_per_call", info.get("ops_per_call", 1)) or 1)
+
+    @property
     def ops_per_second(self) -> float:
-        """Redis operations per second: calls per second (from the median) times ``ops_per_call``."""
-        per_call = float(self.extra_info.get("ops_per_call", 1) or 1)
-        return per_call / self.median if self.median > 0 else 0.0
+        """Operations per second: calls per second (from the median) times ``operations_per_call``."""
+        return self.operations_per_call / self.median if self.median > 0 else 0.0
 
 
 @dataclass
@@ -141,7 +158,7 @@ def natural_key(text: str) -> list[Any]:
 def ratio_groups(entries: Iterable[BenchEntry]) -> list[GroupReport]:
     """One report per group, baseline first; a group without a baseline has no ratios."""
     groups: dict[str, list[BenchEntry]] = {}
-    for entry in entries:
+    for entry in timed(entries):
         groups.setdefault(entry.group, []).append(entry)
     reports = []
     for group, members in sorted(groups.items(), key=lambda item: natural_key(item[0])):
@@ -153,6 +170,15 @@ def ratio_groups(entries: Iterable[BenchEntry]) -> list[GroupReport]:
             report.rows.append(RatioRow(entry, ratio, None if entry.is_baseline else goal_met(entry.goal, ratio)))
         reports.append(report)
     return reports
+
+
+def timed(entries: Iterable[BenchEntry]) -> list[BenchEntry]:
+    """The entries whose own median is the figure (not a split, interleaved or memory measurement)."""
+    return [e for e in entries if not e.kind]
+
+
+def of_kind(entries: Iterable[BenchEntry], kind: str) -> list[BenchEntry]:
+    return [e for e in entries if e.kind == kind]
 
 
 def human_time(seconds: float) -> str:
@@ -172,11 +198,14 @@ def _ratio_text(row: RatioRow) -> str:
     return f"{row.ratio:.2f}×" if row.ratio is not None else "—"
 
 
-def ratio_table_text(reports: Sequence[GroupReport]) -> str:
-    """The ratio tables as plain text, for the terminal summary of a benchmark run."""
-    if not reports:
+def ratio_table_text(reports: Sequence[GroupReport], entries: Sequence[BenchEntry] = ()) -> str:
+    """The ratio tables (and the split, interleaved and memory measurements) as plain text."""
+    if not reports and not entries:
         return "no benchmark results"
     lines = []
+    for table in (split_table(entries), interleaved_summary(entries), memory_table(entries)):
+        if table.rows:
+            lines += ["  ".join(table.header), *("  ".join(row) for row in table.rows), ""]
     for report in reports:
         lines.append(f"[{report.group}]" + ("" if report.baseline else "  (no entry has role=baseline)"))
         width = max(len(r.entry.name) for r in report.rows)
@@ -268,6 +297,7 @@ def throughput_chart_svg(entries: Sequence[BenchEntry], reference: dict[str, Any
     """Each benchmark's Redis operations per second next to redis-benchmark's one-client PING rate."""
     ping = reference_rate(reference, "PING_MBULK", 1)
     guides = [Guide(ping, f"redis-benchmark PING, 1 client: {ping:,.0f}/s")] if ping else []
+    entries = timed(entries)
     return bar_chart(
         "Operations per second (median), one client",
         [f"{e.group} · {e.name}" for e in entries],
@@ -290,6 +320,224 @@ def reference_chart_svg(reference: dict[str, Any]) -> str:
         for clients in CLIENTS
     ]
     return bar_chart("redis-benchmark on the same server (requests per second)", tests, series)
+
+
+# ---------------------------------------------------------------------------------------------- measurements
+
+#: The goal of issue 15 for the client's share of a component call.
+CLIENT_SHARE_GOAL = 0.15
+SPLIT_HEADER = (
+    "Component",
+    "Call",
+    "Total",
+    "Round trip",
+    "Server",
+    "Client",
+    f"Client share (goal ≤ {CLIENT_SHARE_GOAL:.0%})",
+    "Round trips",
+    "Request / reply bytes",
+    "Commands sent per call",
+    "Profile",
+)
+
+
+def _us(value: float) -> str:
+    return f"{value:,.1f} µs"
+
+
+def splits(entries: Iterable[BenchEntry]) -> list[dict[str, Any]]:
+    return [e.extra_info["split"] for e in of_kind(entries, "split")]
+
+
+def split_table(entries: Iterable[BenchEntry]) -> Table:
+    rows = []
+    for split in splits(entries):
+        share = split["client_us"] / split["total_us"] if split["total_us"] else 0.0
+        sent = ", ".join(f"{count:g} {name}" for name, count in split["sent"].items())
+        rows.append(
+            [
+                split["component"],
+                split["call"],
+                _us(split["total_us"]),
+                _us(split["round_trip_us"]),
+                _us(split["server_us"]),
+                _us(split["client_us"]),
+                f"{share:.0%} {met_text(share <= CLIENT_SHARE_GOAL)}",
+                f"{split['round_trips']:g}",
+                f"{split['request_bytes']:,} / {split['reply_bytes']:,}",
+                sent or "—",
+                split.get("profile") or "—",
+            ]
+        )
+    return Table(SPLIT_HEADER, rows)
+
+
+def split_chart_svg(entries: Iterable[BenchEntry]) -> str:
+    rows = splits(entries)
+    parts = [
+        ("round trip", "round_trip_us", "#90a4ae"),
+        ("server", "server_us", "#d82c20"),
+        ("client", "client_us", "#1565c0"),
+    ]
+    return bar_chart(
+        "Where a call's median time goes (µs): round trip + server + client",
+        [f"{r['component']} · {r['call']}" for r in rows],
+        [Series(name, [max(0.0, r[key]) for r in rows], colour=colour) for name, key, colour in parts],
+        value_format="{:,.0f}".format,
+        stacked=True,
+        no_data="no split measured",
+    )
+
+
+@dataclass
+class Comparison:
+    where: str
+    subject: str
+    against: str
+    subject_us: float | None
+    against_us: float | None
+    goal: str
+
+    @property
+    def ratio(self) -> float | None:
+        if self.subject_us is None or not self.against_us:
+            return None
+        return self.subject_us / self.against_us
+
+    @property
+    def met(self) -> bool | None:
+        return goal_met(self.goal, self.ratio)
+
+
+def comparisons(entry: BenchEntry) -> list[Comparison]:
+    table = entry.extra_info["interleaved"]
+    medians = table.get("medians_us", {})
+    return [
+        Comparison(
+            table["title"], c["subject"], c["against"], medians.get(c["subject"]), medians.get(c["against"]), c["goal"]
+        )
+        for c in table.get("comparisons", [])
+    ]
+
+
+INTERLEAVED_HEADER = ("Subject", "Median", "Against", "Its median", "Ratio", "Goal", "Verdict")
+
+
+def interleaved_rows(entry: BenchEntry) -> list[list[str]]:
+    return [
+        [
+            c.subject,
+            _us(c.subject_us) if c.subject_us is not None else "—",
+            c.against,
+            _us(c.against_us) if c.against_us is not None else "—",
+            f"{c.ratio:.2f}×" if c.ratio is not None else "—",
+            c.goal or "—",
+            met_text(c.met),
+        ]
+        for c in comparisons(entry)
+    ]
+
+
+def interleaved_chart_svg(entry: BenchEntry) -> str:
+    rows = comparisons(entry)
+    limits = sorted({goal[1] for goal in (parse_goal(c.goal) for c in rows) if goal})
+    return bar_chart(
+        f"{entry.extra_info['interleaved']['title']}: ratio (interleaved)",
+        [f"{c.subject} / {c.against}" for c in rows],
+        [Series("ratio", [c.ratio for c in rows], colours=[VERDICT_COLOURS[c.met] for c in rows])],
+        [Guide(1.0, "1.0 = equal"), *(Guide(limit, f"goal {limit:g}") for limit in limits if limit != 1.0)],
+        value_format="{:.2f}×".format,
+        no_data="no comparison",
+    )
+
+
+def interleaved_summary(entries: Iterable[BenchEntry]) -> Table:
+    rows = [
+        [c.where, *row]
+        for e in of_kind(entries, "interleaved")
+        for c, row in zip(comparisons(e), interleaved_rows(e), strict=True)
+    ]
+    return Table(("Table", *INTERLEAVED_HEADER), rows)
+
+
+SMALL_FORMS = {"listpack", "intset", "int", "embstr", "stream", "quicklist"}
+
+
+def encoding_text(encodings: dict[str, dict[str, int]]) -> str:
+    """``"session: hash/listpack"``; a big structure (hashtable, skiplist) is flagged."""
+    parts = []
+    for shape, kinds in encodings.items():
+        name = shape.replace("*:", "").replace(":*", "") or shape
+        for kind, count in kinds.items():
+            flag = "" if kind.split("/")[-1] in SMALL_FORMS else " (not a small-object form)"
+            parts.append(f"{name}: {kind}{flag}" + (f" ×{count}" if count > 1 else ""))
+    return "; ".join(parts) or "—"
+
+
+MEMORY_HEADER = ("Component", "Entity", "Count", "Bytes per entity", "Keys per entity", "Encodings (sample)", "Note")
+
+
+def memories(entries: Iterable[BenchEntry]) -> list[dict[str, Any]]:
+    return [record for e in of_kind(entries, "memory") for record in e.extra_info["memory"]]
+
+
+def memory_table(entries: Iterable[BenchEntry]) -> Table:
+    rows = [
+        [
+            m["component"],
+            m["entity"],
+            f"{m['count']:,}",
+            f"{m['bytes_per_entity']:,.0f}",
+            "—" if m.get("keys_per_entity") is None else f"{m['keys_per_entity']:g}",
+            encoding_text(m.get("encodings", {})),
+            m.get("note", ""),
+        ]
+        for m in memories(entries)
+    ]
+    return Table(MEMORY_HEADER, rows)
+
+
+def memory_chart_svg(entries: Iterable[BenchEntry]) -> str:
+    rows = memories(entries)
+    return bar_chart(
+        "Memory per entity (bytes, INFO memory used_memory delta on a fresh server)",
+        [f"{m['component']} · {m['entity']}" for m in rows],
+        [
+            Series(
+                "bytes",
+                [m["bytes_per_entity"] for m in rows],
+                colours=["#8e24aa" if "peer" in m["component"] else None for m in rows],
+            )
+        ],
+        no_data="no memory measured",
+    )
+
+
+GOALS_HEADER = ("Where", "Subject", "Against", "Ratio", "Goal", "Verdict")
+
+
+def goal_rows(entries: Sequence[BenchEntry]) -> list[list[str]]:
+    """Every ratio that has a goal, from the groups and from the interleaved tables, in one list."""
+    rows = []
+    for report in ratio_groups(entries):
+        for row in report.rows:
+            if parse_goal(row.entry.goal) and report.baseline:
+                rows.append(
+                    [
+                        report.group,
+                        row.entry.name,
+                        report.baseline.name,
+                        _ratio_text(row),
+                        row.entry.goal,
+                        met_text(row.met),
+                    ]
+                )
+    for entry in of_kind(entries, "interleaved"):
+        for c in comparisons(entry):
+            if c.goal:
+                ratio = f"{c.ratio:.2f}×" if c.ratio is not None else "—"
+                rows.append([c.where + " (interleaved)", c.subject, c.against, ratio, c.goal, met_text(c.met)])
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -335,7 +583,7 @@ def fraction_rows(entries: Sequence[BenchEntry], reference: dict[str, Any] | Non
     ping = reference_rate(reference, "PING_MBULK", 1)
     server = reference_rate(reference, "PING_MBULK", CLIENTS[-1])
     rows = []
-    for entry in entries:
+    for entry in timed(entries):
         command_rates = [(c, reference_rate(reference, c, 1)) for c in entry.commands]
         known = [(c, rate) for c, rate in command_rates if rate]
         of_command = ", ".join(f"{entry.ops_per_second / rate:.1%} of {c}" for c, rate in known) or "—"
@@ -374,7 +622,7 @@ REFERENCE_HEADER = ("Command", "1 client (req/s)", "1 client p50", "50 clients (
 FRACTION_HEADER = (
     "Group",
     "Entry",
-    "Ops/s (calls/s × ops_per_call)",
+    "Ops/s (calls/s × operations_per_call)",
     "of PING, 1 client",
     "of its command, 1 client",
     f"of PING, {CLIENTS[-1]} clients (the server)",
@@ -405,6 +653,7 @@ class GroupSection:
     name: str
     table: Table
     chart: str  # relative to the report
+    note: str = ""
 
 
 @dataclass
@@ -420,17 +669,31 @@ class BenchPage:
     requests: str = "?"
     not_measured: str = ""
     throughput_chart: bool = False
+    split: Table | None = None
+    interleaved: list[GroupSection] = field(default_factory=list)
+    memory: Table | None = None
+    goals: Table | None = None
 
 
 def chart_name(group: str) -> str:
     return "charts/ratio-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", group).strip("-") or "group") + ".svg"
 
 
+def interleaved_chart_name(entry: BenchEntry) -> str:
+    return chart_name("interleaved " + entry.extra_info["interleaved"]["title"])
+
+
 def write_charts(reports: Sequence[GroupReport], entries: Sequence[BenchEntry], reference: Any, out_dir: Path) -> None:
     (out_dir / "charts").mkdir(parents=True, exist_ok=True)
     for report in reports:
         (out_dir / chart_name(report.group)).write_text(ratio_chart_svg(report))
-    if entries:
+    for entry in of_kind(entries, "interleaved"):
+        (out_dir / interleaved_chart_name(entry)).write_text(interleaved_chart_svg(entry))
+    if splits(entries):
+        (out_dir / "charts" / "split.svg").write_text(split_chart_svg(entries))
+    if memories(entries):
+        (out_dir / "charts" / "memory.svg").write_text(memory_chart_svg(entries))
+    if timed(entries):
         (out_dir / "charts" / "throughput.svg").write_text(throughput_chart_svg(entries, reference))
     if reference and reference.get("redis_benchmark"):
         (out_dir / "charts" / "redis-benchmark.svg").write_text(reference_chart_svg(reference))
@@ -446,8 +709,23 @@ def bench_page(results_path: Path, results: dict[str, Any], reference: dict[str,
             for r in ratio_groups(entries)
         ],
         environment=Table(("What", "Value"), [list(pair) for pair in environment(results, reference)]),
-        throughput_chart=bool(entries),
+        throughput_chart=bool(timed(entries)),
     )
+    if splits(entries):
+        page.split = split_table(entries)
+    page.interleaved = [
+        GroupSection(
+            e.extra_info["interleaved"]["title"],
+            Table(INTERLEAVED_HEADER, interleaved_rows(e)),
+            interleaved_chart_name(e),
+            e.extra_info["interleaved"].get("note", ""),
+        )
+        for e in of_kind(entries, "interleaved")
+    ]
+    if memories(entries):
+        page.memory = memory_table(entries)
+    goals = goal_rows(entries)
+    page.goals = Table(GOALS_HEADER, goals) if goals else None
     if reference and reference.get("redis_benchmark"):
         page.reference = Table(REFERENCE_HEADER, reference_rows(reference))
         page.fractions = Table(FRACTION_HEADER, fraction_rows(entries, reference))

@@ -55,9 +55,15 @@ def bar_chart(
     value_format: Callable[[float], str] = "{:,.0f}".format,
     guide_colour: str = "#c62828",
     no_data: str = "no data",
+    stacked: bool = False,
 ) -> str:
-    """The SVG text of a horizontal bar chart; rows read top-down in the order of ``labels``."""
+    """The SVG text of a horizontal bar chart; rows read top-down in the order of ``labels``.
+
+    ``stacked``: the series of a row are drawn end to end in one bar (parts of a whole).
+    """
     values = [v for s in series for v in s.values if v is not None] + [g.value for g in guides]
+    if stacked:
+        values += [sum(v or 0.0 for v in row) for row in zip(*(s.values for s in series), strict=True)]
     top = max([*values, 1.0]) * 1.18  # room for the value printed after the longest bar
     style = Style(
         background="#fff",
@@ -73,13 +79,14 @@ def bar_chart(
         major_guide_stroke_dasharray="5,3",
         guide_stroke_color="#e0e0e0",
     )
-    chart = pygal.HorizontalBar(
+    bars_per_row = 1 if stacked else len(series)
+    chart = (pygal.HorizontalStackedBar if stacked else pygal.HorizontalBar)(
         style=style,
         title="\n".join([title, *guide_legend(guides)]),
         js=[],  # pygal's tooltips come from a CDN: a report must load nothing from the network
         disable_xml_declaration=True,
         width=900,
-        height=90 + 24 * len(guide_legend(guides)) + 26 * max(1, len(labels)) * len(series) + 30 * (len(series) > 1),
+        height=90 + 24 * len(guide_legend(guides)) + 26 * max(1, len(labels)) * bars_per_row + 30 * (len(series) > 1),
         range=(0, top),
         show_legend=len(series) > 1,
         legend_at_bottom=True,
