@@ -52,6 +52,9 @@ Feature: Hashes hold an object's fields
       And "HGET product n" replies "-9223372036854775484"
 
   Rule: Small hashes are stored compactly until a field or a value grows past 64 bytes
+    # Or until the hash has more than 512 fields (hash-max-listpack-entries 512,
+    # hash-max-listpack-value 64: the defaults in redis/redis src/config.c; 128 is the default
+    # for sorted sets and sets, not hashes). Since 7.4 a small hash with field TTLs is a listpackex.
 
     @since_7_0
     Scenario: A hash whose fields and values are at most 64 bytes is a listpack
@@ -68,3 +71,13 @@ Feature: Hashes hold an object's fields
       Given the hash "big" has a field whose name is 65 bytes long
       When the client sends "OBJECT ENCODING big"
       Then the reply is "hashtable"
+
+    @since_7_4
+    Scenario: A small hash with a field TTL is stored as a listpackex
+      Given the client has sent:
+        """
+        HSET profile otp 123456
+        HEXPIRE profile 100 FIELDS 1 otp
+        """
+      When the client sends "OBJECT ENCODING profile"
+      Then the reply is "listpackex"

@@ -55,3 +55,26 @@ Feature: Lists as capped, most-recent-first feeds
       Given the client has sent "RPUSH l a b c d"
       When the client sends "LRANGE l 1 2"
       Then the reply is ["b", "c"]
+
+  Rule: A small list is one listpack since 7.2; a long one is a quicklist of listpack nodes
+    # list-max-listpack-size -2 (the default) caps a node at 8 kB; a list that fits one node is a
+    # plain listpack since 7.2 (redis/redis#11303), and every list was a quicklist before.
+
+    @since_7_2
+    Scenario: Since 7.2 a list of a few short elements is stored as a listpack
+      Given the client has sent "RPUSH feed a b c"
+      When the client sends "OBJECT ENCODING feed"
+      Then the reply is "listpack"
+
+    @before_7_2
+    Scenario: Before 7.2 even a list of a few short elements is stored as a quicklist
+      Given the client has sent "RPUSH feed a b c"
+      When the client sends "OBJECT ENCODING feed"
+      Then the reply is "quicklist"
+
+    @since_7_2
+    Scenario: Since 7.2 a list that outgrows one 8 kB node becomes a quicklist
+      Given the client has sent "RPUSH feed a b c"
+      When the client sends "EVAL 'return redis.call([[RPUSH]], KEYS[1], string.rep([[x]], 9000))' 1 feed"
+      Then the reply is 4
+      And "OBJECT ENCODING feed" replies "quicklist"

@@ -54,6 +54,7 @@ Feature: Sorted sets rank things by a score
       When the client sends "ZRANGE rank 0 -1"
       Then the reply is ["B", "a", "b"]
 
+    @since_6_2
     Scenario: REV reverses the tie-break too, so the member that sorts last comes first
       Given the client has sent "ZADD rank 1 b 1 a 1 B 2 z"
       When the client sends "ZRANGE rank 0 -1 REV"
