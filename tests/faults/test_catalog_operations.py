@@ -1,0 +1,127 @@
+"""The catalog under operational faults: the cells of the catalog row in docs/operations/README.md.
+
+A workload makes 300 users like one product (``like`` is idempotent, so a step that failed with a
+connection error is simply retried). After the fault the likers are read back: a like the client was
+told about but Redis no longer has is *lost*. Figures are printed (``pytest -s``) and stated in the table.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+import redis
+
+from redisbehaviors.catalog import Catalog
+from redisbehaviors.errors import UnknownEntity
+from redisbehaviors.testing import RedisServer
+from redisbehaviors.testing.server import Cluster
+from redisbehaviors.testing.topology import SentinelSet, manual_failover, replica_of, slot_owner
+
+USERS = 300
+TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
+
+
+def _likes(catalog: Catalog, users: range, fault: Callable[[], None] | None = None) -> tuple[int, int]:
+    """Each user likes product p1; returns (likes acknowledged, failed attempts retried)."""
+    acknowledged = failed = 0
+    injector = threading.Thread(target=fault) if fault else None
+    for index in users:
+        if injector is not None and index == users.start + len(users) // 2:
+            injector.start()
+        while True:
+            try:
+                catalog.like(f"user-{index}", "p1")
+                acknowledged += 1
+                break
+            except TRANSIENT:
+                failed += 1
+    if injector is not None:
+        injector.join()
+    return acknowledged, failed
+
+
+def _state(catalog: Catalog) -> str:
+    try:
+        return f"{len(catalog.likers('p1'))} likers, counter {catalog.product('p1').get('likes')}"
+    except UnknownEntity:
+        return "product unknown"
+
+
+def _failover_cell(catalog: Catalog, fault: Callable[[], None], cell: str) -> str:
+    catalog.put_product("p1", {"name": "Lamp", "price": 10})
+    acknowledged, failed = _likes(catalog, range(USERS), fault)
+    after = _state(catalog)
+    print(f"catalog, {cell}: {acknowledged} likes acknowledged; after: {after}; {failed} failed attempts")
+    return after
+
+
+@pytest.mark.slow
+def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
+    topology = fresh_sentinel_set
+    client = topology.sentinel_client().master_for(topology.master_name, decode_responses=True, socket_timeout=1)
+    old = topology.primary
+
+    def fail_over() -> None:
+        old.kill()
+        topology.wait_failover(old)
+
+    after = _failover_cell(Catalog(client, namespace="ops"), fail_over, "Sentinel failover mid-run")
+    assert after in (f"{USERS} likers, counter {USERS}", f"{USERS - 1} likers, counter {USERS - 1}")
+    client.close()
+
+
+@pytest.mark.slow
+def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
+    client = stable_cluster.client()
+    catalog = Catalog(client, namespace="ops")
+    replica = replica_of(stable_cluster, slot_owner(stable_cluster, client.keyslot(catalog.keys.product("p1"))))
+    after = _failover_cell(catalog, lambda: manual_failover(stable_cluster, replica), "CLUSTER FAILOVER mid-run")
+    assert after == f"{USERS} likers, counter {USERS}"
+    client.close()
+
+
+@pytest.mark.parametrize("policy", ["noeviction", "allkeys-lru"])
+@pytest.mark.slow
+def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
+    client = spawn_server({"maxmemory-policy": policy}).client()
+    catalog = Catalog(client, namespace="ops")
+    catalog.put_product("p1", {"name": "Lamp", "price": 10})
+    _likes(catalog, range(200))
+    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
+    for index in range(8192):  # 8 MB of other data: four times the headroom
+        try:
+            client.set(f"filler:{index}", "x" * 1024)
+        except redis.exceptions.OutOfMemoryError:
+            break
+    after = _state(catalog)
+    try:
+        catalog.like("late-user", "p1")
+        late = "accepted"
+    except redis.exceptions.OutOfMemoryError:
+        late = "refused with OOM"
+    except UnknownEntity:
+        late = "refused: product unknown"
+    print(f"catalog, {policy}: 200 likes before; after filling: {after}; a new like {late}")
+    if policy == "noeviction":
+        assert (after, late) == ("200 likers, counter 200", "refused with OOM")
+    else:
+        assert after == "product unknown"
+    client.close()
+
+
+@pytest.mark.parametrize("persistence", ["aof-everysec", "none"])
+@pytest.mark.slow
+def test_restart(spawn_server: Callable[..., RedisServer], persistence: str) -> None:
+    options = {"appendonly": "yes", "appendfsync": "everysec"} if persistence != "none" else {}
+    server = spawn_server(options)
+    with server.client() as client:
+        catalog = Catalog(client, namespace="ops")
+        catalog.put_product("p1", {"name": "Lamp", "price": 10})
+        _likes(catalog, range(200))
+    server.restart()  # SIGKILL, then the same options, port and directory
+    with server.client() as client:
+        after = _state(Catalog(client, namespace="ops"))
+    print(f"catalog, kill -9 with {persistence}: 200 likes before; after restart: {after}")
+    assert after == ("200 likers, counter 200" if persistence != "none" else "product unknown")
