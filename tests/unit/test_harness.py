@@ -58,6 +58,14 @@ def test_docker_detection_answers_fast_when_no_engine_runs() -> None:
     assert time.monotonic() - started < 1.0
 
 
+def _own_server_args(redis_target: RedisTarget) -> list[str]:
+    """Options that give a child run a server of its own, from the binary this run uses (the PATH one,
+    the embedded one, Valkey's: whatever this run has, so a machine with only Python passes too)."""
+    if redis_target.binary is None:
+        pytest.skip("needs a redis-server binary for the child run to start")
+    return ["--redis-backend", "binary", "--redis-server-bin", redis_target.binary]
+
+
 def _run_pytest(tmp_path: Path, test_body: str, *args: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_it.py").write_text(textwrap.dedent(test_body))
     return subprocess.run(
@@ -76,13 +84,15 @@ def test_without_any_server_the_run_stops_with_one_clear_message(tmp_path: Path)
     assert "redis-server binary" in NO_REDIS_MESSAGE and "embedded" in NO_REDIS_MESSAGE
 
 
-def test_the_plugin_stops_its_server_after_the_run_even_when_tests_fail(tmp_path: Path) -> None:
+def test_the_plugin_stops_its_server_after_the_run_even_when_tests_fail(
+    redis_target: RedisTarget, tmp_path: Path
+) -> None:
     body = """
         def test_remember_port(redis_target):
             open("port.txt", "w").write(str(redis_target.server.port))
             assert False, "this test fails on purpose"
     """
-    result = _run_pytest(tmp_path, body, "--redis-backend", "binary")
+    result = _run_pytest(tmp_path, body, *_own_server_args(redis_target))
     assert result.returncode == 1, result.stdout
     assert port_is_free(int((tmp_path / "port.txt").read_text()))
 
@@ -157,7 +167,7 @@ def test_a_server_started_from_a_short_lived_thread_outlives_that_thread(redis_t
         server.stop()
 
 
-def test_ctrl_c_during_a_run_stops_the_server_it_started(tmp_path: Path) -> None:
+def test_ctrl_c_during_a_run_stops_the_server_it_started(redis_target: RedisTarget, tmp_path: Path) -> None:
     import signal
 
     from redisbehaviors.testing import wait_until
@@ -173,8 +183,9 @@ def test_ctrl_c_during_a_run_stops_the_server_it_started(tmp_path: Path) -> None
             """
         )
     )
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *_own_server_args(redis_target)]
     run = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--redis-backend", "binary", str(tmp_path)],
+        [*command, str(tmp_path)],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -215,13 +226,6 @@ def test_an_outside_project_with_no_conftest_gets_the_fixtures_from_the_installe
 
 
 # ---------------------------------------------------------------------------------------------- isolation
-
-
-def _own_server_args(redis_target: RedisTarget) -> list[str]:
-    """Options that give a child run a server of its own, from the binary this run uses."""
-    if redis_target.binary is None:
-        pytest.skip("needs a redis-server binary for the child run to start")
-    return ["--redis-backend", "binary", "--redis-server-bin", redis_target.binary]
 
 
 def _threshold_setting(redis_target: RedisTarget) -> str:

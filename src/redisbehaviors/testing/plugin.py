@@ -122,6 +122,8 @@ class RedisTarget:
         kwargs.setdefault("decode_responses", True)
         kwargs.setdefault("protocol", self.protocol)
         if self.emulated:
+            from redisbehaviors.testing.fake import fake_client
+
             return fake_client(self.fake_server, **kwargs)
         if self.mode == "cluster":
             return redis.RedisCluster.from_url(self.url, **kwargs)
@@ -137,15 +139,6 @@ class RedisTarget:
     def describe(self) -> str:
         where = f"{self.url}" + (f" ({self.binary})" if self.binary else "")
         return f"{self.product} {self.mode}, backend={self.backend}, RESP{self.protocol}, {where}"
-
-
-def fake_client(server: Any, **kwargs: Any) -> redis.Redis:
-    """A fakeredis client of ``server`` taking redis-py's arguments (the URL-only ones dropped)."""
-    import fakeredis
-
-    for url_only in ("parser_class", "socket_timeout", "socket_connect_timeout", "health_check_interval"):
-        kwargs.pop(url_only, None)
-    return fakeredis.FakeRedis(server=server, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------- options
