@@ -1,0 +1,159 @@
+"""The media job pipeline under operational faults: the cells of the media row in docs/operations/README.md.
+
+One worker submits jobs (with job ids, so a retried submit is idempotent), reads them and applies
+their results (the apply-once marker turns a retried apply into ``duplicate``). After the fault the
+worker drains its own pending entries and whatever is new; then every job id must have its marker.
+A job without one is *lost*; an ``applied`` reply beyond one per job would be a job *applied twice*.
+Figures are printed (``pytest -s``) and stated in the table.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+
+from redisbehaviors.media import MediaPipeline
+from redisbehaviors.testing import RedisServer
+from redisbehaviors.testing.server import Cluster
+from redisbehaviors.testing.topology import SentinelSet, manual_failover, replica_of, slot_owner
+
+JOBS = 300
+TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
+
+
+class Run:
+    def __init__(self, pipeline: MediaPipeline) -> None:
+        self.pipeline = pipeline
+        self.statuses: Counter[str] = Counter()
+        self.failed = 0
+
+    def retrying(self, call: Callable[[], Any]) -> Any:
+        while True:
+            try:
+                return call()
+            except TRANSIENT:
+                self.failed += 1
+
+    def work(self, jobs: list[Any]) -> None:
+        if jobs:
+            self.statuses.update(self.retrying(lambda: self.pipeline.apply([(job, {"ok": 1}) for job in jobs])))
+
+    def drain(self) -> None:
+        while jobs := self.retrying(lambda: self.pipeline.read_own_pending("w1", count=100)[0]):
+            self.work(jobs)
+        while jobs := self.retrying(lambda: self.pipeline.read_new("w1", count=100)):
+            self.work(jobs)
+
+    def lost(self) -> int:
+        marks = [self.pipeline.keys.mark(f"job-{i}") for i in range(JOBS)]
+        return sum(1 for mark in marks if not self.pipeline.client.exists(mark))
+
+
+def _failover_cell(pipeline: MediaPipeline, fault: Callable[[], None], cell: str) -> Run:
+    run = Run(pipeline)
+    run.retrying(pipeline.ensure_group)
+    injector = threading.Thread(target=fault)
+    for index in range(JOBS):
+        if index == JOBS // 2:
+            injector.start()
+        run.retrying(lambda i=index: pipeline.submit("thumbnail", {"n": i}, job_id=f"job-{i}"))
+        run.work(run.retrying(lambda: pipeline.read_new("w1", count=10)))
+    injector.join()
+    run.drain()
+    lost = run.lost()
+    print(
+        f"media, {cell}: {JOBS} jobs, {lost} lost, {run.statuses['applied']} applied, "
+        f"{run.statuses['duplicate']} duplicates refused by the apply-once marker, {run.failed} failed attempts"
+    )
+    return run
+
+
+@pytest.mark.slow
+def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
+    topology = fresh_sentinel_set
+    client = topology.sentinel_client().master_for(topology.master_name, decode_responses=True, socket_timeout=1)
+    old = topology.primary
+
+    def fail_over() -> None:
+        old.kill()
+        topology.wait_failover(old)
+
+    run = _failover_cell(MediaPipeline(client, namespace="ops"), fail_over, "Sentinel failover mid-run")
+    assert run.lost() <= 1 and run.statuses["applied"] <= JOBS
+    client.close()
+
+
+@pytest.mark.slow
+def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
+    client = stable_cluster.client()
+    pipeline = MediaPipeline(client, namespace="ops")
+    replica = replica_of(stable_cluster, slot_owner(stable_cluster, client.keyslot(pipeline.keys.jobs)))
+    run = _failover_cell(pipeline, lambda: manual_failover(stable_cluster, replica), "CLUSTER FAILOVER mid-run")
+    assert run.lost() == 0 and run.statuses["applied"] == JOBS
+    client.close()
+
+
+def _half_done(client: redis.Redis) -> MediaPipeline:
+    """200 jobs submitted, 100 of them applied: 100 wait in the stream."""
+    pipeline = MediaPipeline(client, namespace="ops")
+    pipeline.ensure_group()
+    for index in range(200):
+        pipeline.submit("thumbnail", {"n": index}, job_id=f"job-{index}")
+    pipeline.apply([(job, {"ok": 1}) for job in pipeline.read_new("w1", count=100)])
+    return pipeline
+
+
+def _waiting(pipeline: MediaPipeline) -> int:
+    """Jobs a worker can still get: pending ones, plus those a new consumer reads as never delivered.
+
+    (Counted by reading, not from XINFO's lag, which is unknown after an AOF reload.)
+    """
+    try:
+        pending = int(pipeline.client.xpending(pipeline.keys.jobs, pipeline.group)["pending"])
+    except redis.ResponseError:  # the stream (and its group) is gone
+        return 0
+    fresh = 0
+    while jobs := pipeline.read_new("w2", count=100):
+        fresh += len(jobs)
+    return pending + fresh
+
+
+@pytest.mark.parametrize("policy", ["noeviction", "allkeys-lru"])
+@pytest.mark.slow
+def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
+    client = spawn_server({"maxmemory-policy": policy}).client()
+    pipeline = _half_done(client)
+    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
+    for index in range(8192):  # 8 MB of other data: four times the headroom
+        try:
+            client.set(f"filler:{index}", "x" * 1024)
+        except redis.exceptions.OutOfMemoryError:
+            break
+    waiting = _waiting(pipeline)
+    try:
+        pipeline.submit("thumbnail", {"n": -1}, job_id="job-late")
+        late = "accepted"
+    except redis.exceptions.OutOfMemoryError:
+        late = "refused with OOM"
+    print(f"media, {policy}: 100 jobs waiting before; after filling: {waiting} waiting; a new job {late}")
+    assert (waiting, late) == ((100, "refused with OOM") if policy == "noeviction" else (0, "accepted"))
+    client.close()
+
+
+@pytest.mark.parametrize("persistence", ["aof-everysec", "none"])
+@pytest.mark.slow
+def test_restart(spawn_server: Callable[..., RedisServer], persistence: str) -> None:
+    options = {"appendonly": "yes", "appendfsync": "everysec"} if persistence != "none" else {}
+    server = spawn_server(options)
+    with server.client() as client:
+        _half_done(client)
+    server.restart()  # SIGKILL, then the same options, port and directory
+    with server.client() as client:
+        waiting = _waiting(MediaPipeline(client, namespace="ops"))
+    print(f"media, kill -9 with {persistence}: 100 jobs waiting before; after restart: {waiting} waiting")
+    assert waiting == (100 if persistence != "none" else 0)
