@@ -13,3 +13,11 @@ class InvalidInput(RedisBehaviorsError, ValueError):
 
 class UnknownEntity(RedisBehaviorsError, LookupError):
     """The call names something (a product, an order, a session…) that does not exist."""
+
+
+class OutcomeUnknown(RedisBehaviorsError):
+    """The connection broke after the command was sent: it may or may not have run.
+
+    Raised only by operations that cannot be made idempotent cheaply (see each component's docs);
+    the caller resolves it by reading the state, for example with the operation id it passed.
+    """

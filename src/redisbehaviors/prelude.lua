@@ -20,3 +20,21 @@ local function now_us()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
+
+-- Exactly-once under retries (see redisbehaviors/idempotency.py).  A script that applies an effect
+-- calls op_replay(op_key) first and returns its result when it is not nil: the operation already ran
+-- and its reply was lost.  Otherwise it applies the effect and returns op_record(op_key, reply, ttl).
+-- Replies are stored with cjson, which writes numbers with 14 significant digits: store integers
+-- beyond 2^53 (and every float) as strings.
+local function op_replay(op_key)
+  local done = redis.call('GET', op_key)
+  if done then
+    return cjson.decode(done)
+  end
+  return nil
+end
+
+local function op_record(op_key, reply, ttl_ms)
+  redis.call('SET', op_key, cjson.encode(reply), 'PX', ttl_ms)
+  return reply
+end
