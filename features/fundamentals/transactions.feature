@@ -33,10 +33,38 @@ Feature: MULTI transactions and pipelines
       Then the reply is an error saying "EXECABORT Transaction discarded because of previous errors."
       And "EXISTS b" replies 0
 
+    @redis_only
     Scenario: MULTI inside MULTI is an error
       Given the client has sent "MULTI"
       When the client sends "MULTI"
       Then the reply is an error saying "ERR MULTI calls can not be nested"
+
+    # Redis only refuses the nested MULTI; the transaction stays open and EXEC runs what was
+    # queued. Valkey 8 treats it as a command forbidden in a transaction, which aborts the
+    # transaction (valkey-io/valkey#723).
+    @redis_only
+    Scenario: A refused nested MULTI leaves the transaction open, and EXEC runs what was queued
+      Given the client has sent "MULTI"
+      And the client sends "MULTI"
+      And the client sends "SET a 1"
+      When the client sends "EXEC"
+      Then the reply is ["OK"]
+      And "GET a" replies "1"
+
+    @valkey_only
+    Scenario: On Valkey, MULTI inside MULTI is refused as a command not allowed in a transaction
+      Given the client has sent "MULTI"
+      When the client sends "MULTI"
+      Then the reply is an error saying "ERR Command not allowed inside a transaction"
+
+    @valkey_only
+    Scenario: On Valkey, a nested MULTI aborts the transaction, so EXEC runs nothing
+      Given the client has sent "MULTI"
+      And the client sends "MULTI"
+      And the client sends "SET a 1"
+      When the client sends "EXEC"
+      Then the reply is an error saying "EXECABORT Transaction discarded because of previous errors."
+      And "EXISTS a" replies 0
 
     Scenario: EXEC without MULTI is an error
       When the client sends "EXEC"

@@ -65,12 +65,21 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       Then the reply is "OK"
       And "EXISTS session" replies 0
 
-    @since_6_2 @own_server @needs_debug
+    @since_6_2 @own_server @needs_debug @redis_only
     Scenario: SET … EXAT in the past stores the key, which counts in DBSIZE until it is reclaimed
       Given active expiry is switched off on the server
       When the client sends "SET session alice EXAT 1"
       Then "DBSIZE" replies 1
       And "GET session" replies nil
+      And "DBSIZE" replies 0
+
+    # Valkey 8 takes a fast path: a SET whose expiry has already passed stores nothing (and
+    # deletes the key if it existed) instead of waiting for expiry (valkey-io/valkey#865).
+    @own_server @needs_debug @valkey_only
+    Scenario: On Valkey, SET … EXAT in the past stores nothing, so DBSIZE stays 0
+      Given active expiry is switched off on the server
+      When the client sends "SET session alice EXAT 1"
+      Then the reply is "OK"
       And "DBSIZE" replies 0
 
   Rule: A command that replaces a value drops its TTL; KEEPTTL keeps it
