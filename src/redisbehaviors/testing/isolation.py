@@ -100,8 +100,18 @@ class Guard:
                     return
             except redis.ConnectionError:
                 self._reconnect()
+                if self._answers_on_a_new_connection():  # only this connection was killed (CLIENT KILL)
+                    continue
                 self._restart("the server was gone (shut down or crashed)")
                 return
+
+    def _answers_on_a_new_connection(self) -> bool:
+        try:
+            self.janitor().ping()
+        except redis.RedisError:
+            self._reconnect()
+            return False
+        return True
 
     def after_scenario(self, namespace: str) -> list[str]:
         """Check and repair everything; returns what was wrong (empty when the server was healthy)."""
