@@ -19,6 +19,13 @@ _ID = re.compile(r"[A-Za-z0-9_.@+-]+")
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)*")
 #: A complete stream entry id, ``<ms>-<seq>`` (``XADD`` makes them; ``$``, ``>``, ``-`` and ``+`` are not ids).
 STREAM_ID = re.compile(r"\d+-\d+")
+#: Redis integers (counters, integer arguments) are signed 64-bit.
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+#: The longest relative TTL accepted, in ms.  Redis refuses a ``PX``/``PEXPIRE`` whose deadline (now + ttl)
+#: overflows a signed 64-bit ms count ("invalid expire time", redis/redis ``src/expire.c``); 2**53 (285,000
+#: years) is far below that and still exact as a Lua number, so scripts may add it to the server time.
+MAX_TTL_MS = 2**53
 
 FieldValue = str | int | float
 
@@ -26,7 +33,7 @@ FieldValue = str | int | float
 def validate_id(value: object, what: str = "id", max_length: int = MAX_ID_LENGTH) -> str:
     """Return ``value`` if it is a safe identifier, else raise :class:`InvalidInput` naming it."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{what} must be a string, got {type(value).__name__}: {value!r}")
+        raise InvalidInput(f"{what} must be a string, got {type(value).__name__}: {shown(value)}")
     if not value:
         raise InvalidInput(f"{what} must not be empty")
     if len(value) > max_length:
@@ -42,18 +49,54 @@ def validate_id(value: object, what: str = "id", max_length: int = MAX_ID_LENGTH
 def validate_namespace(value: str) -> str:
     """A namespace prefixes every key of a component; it must not contain a hash tag."""
     if not isinstance(value, str) or not _NAMESPACE.fullmatch(value) or len(value) > 64:
-        raise InvalidInput(f"namespace {value!r} must be 1-64 characters of letters, digits, _ . - and ':'")
+        raise InvalidInput(f"namespace {shown(value)} must be 1-64 characters of letters, digits, _ . - and ':'")
     return value
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for an error message, bounded: ``repr(10**5000)`` itself raises ``ValueError``
+    (Python limits int-to-text conversion to ``sys.get_int_max_str_digits()`` digits, 4300)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"<an integer of {value.bit_length()} bits>"
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__ must not hide the validation error
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def validate_count(value: object, what: str, *, minimum: int = 0, maximum: int | None = None) -> int:
-    """An integer (not a bool, not a float) within bounds."""
+    """An integer (not a bool, not a float) within bounds; never above a signed 64-bit integer, what Redis
+    takes as an integer argument (and so that no huge int reaches hiredis's command packing)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{what} must be an integer, got {type(value).__name__}: {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f" and at most {maximum}" if maximum is not None else ""
-        raise InvalidInput(f"{what} must be at least {minimum}{upper}, got {value}")
+        raise InvalidInput(f"{what} must be an integer, got {type(value).__name__}: {shown(value)}")
+    if value < minimum or value > (INT64_MAX if maximum is None else maximum):
+        upper = f" and at most {maximum}" if maximum is not None else f" and at most {INT64_MAX} (signed 64-bit)"
+        raise InvalidInput(f"{what} must be at least {minimum}{upper}, got {shown(value)}")
     return value
+
+
+def validate_int64(value: object, what: str) -> int:
+    """An integer Redis can hold in a counter (``INCRBY``, ``HINCRBY``): signed 64-bit."""
+    return validate_count(value, what, minimum=INT64_MIN, maximum=INT64_MAX)
+
+
+def validate_ttl_ms(value: object, what: str, *, minimum: int = 1, maximum: int = MAX_TTL_MS) -> int:
+    """A relative TTL in milliseconds that ``PX``/``PEXPIRE`` accept and a script can compute with."""
+    return validate_count(value, what, minimum=minimum, maximum=maximum)
+
+
+def validate_client(client: object, what: str = "client") -> object:
+    """A redis-py client created with ``decode_responses=True`` (``Redis`` or ``RedisCluster``).
+
+    Checked once, at construction: with bytes replies the components fail later with misleading errors.
+    """
+    get_encoder = getattr(client, "get_encoder", None)
+    if get_encoder is None:
+        raise InvalidInput(f"{what} must be a redis.Redis or redis.RedisCluster, got {type(client).__name__}")
+    if not getattr(get_encoder(), "decode_responses", False):
+        raise InvalidInput(f"{what} must be created with decode_responses=True (it returns bytes)")
+    return client
 
 
 def validate_seconds(value: object, what: str, *, error: type[InvalidInput] = InvalidInput) -> float:
@@ -90,6 +133,13 @@ def validate_field_value(name: str, value: object, *, what: str = "field", max_b
         raise InvalidInput(f"{what} {name!r} must be a string or a number, got {type(value).__name__}")
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidInput(f"{what} {name!r} must be a finite number, got {value!r}")
-    if isinstance(value, str) and len(value.encode()) > max_bytes:
-        raise InvalidInput(f"{what} {name!r} is longer than {max_bytes} bytes")
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        raise InvalidInput(f"{what} {name!r} must be a signed 64-bit integer, got {shown(value)}")
+    if isinstance(value, str):
+        try:
+            size = len(value.encode())
+        except UnicodeEncodeError as exc:
+            raise InvalidInput(f"{what} {name!r} is not valid Unicode text: {exc.reason}") from exc
+        if size > max_bytes:
+            raise InvalidInput(f"{what} {name!r} is longer than {max_bytes} bytes")
     return value
