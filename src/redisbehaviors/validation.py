@@ -101,8 +101,10 @@ def validate_client(client: object, what: str = "client") -> object:
 
 def validate_seconds(value: object, what: str, *, error: type[InvalidInput] = InvalidInput) -> float:
     """A finite, non-negative number of seconds (not a bool), as a float."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise error(f"{what} must be a finite, non-negative number of seconds, got {value!r}")
+    # math.isfinite(10**5000) raises OverflowError: an int is finite when it fits a signed 64-bit integer
+    finite = (isinstance(value, float) and math.isfinite(value)) or (isinstance(value, int) and abs(value) <= INT64_MAX)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not finite or value < 0:
+        raise error(f"{what} must be a finite, non-negative number of seconds, got {shown(value)}")
     return float(value)
 
 
