@@ -322,3 +322,15 @@ def test_an_unkillable_script_a_pause_or_a_shutdown_each_fail_alone_and_the_serv
         assert f"ERROR at teardown of {name}" in result.stdout
         assert why in result.stdout
     assert result.stdout.count("the server was restarted") == 3
+
+
+def test_a_scenario_that_kills_every_client_connection_breaks_nothing(redis_target: RedisTarget, tmp_path: Path) -> None:
+    """``CLIENT KILL TYPE normal`` also closes the guard's own connection: a fresh one answers, so no restart."""
+    body = """
+        def test_0_kills_every_normal_client(r):
+            assert r.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes") >= 1
+    """
+    body = textwrap.dedent(body) + "".join(textwrap.dedent(ORDINARY_TESTS.format(n=n)) for n in (1, 2))
+    result = _run_pytest(tmp_path, body, *_own_server_args(redis_target))
+    assert result.stdout.splitlines()[-1].startswith("3 passed"), result.stdout
+    assert "restarted" not in result.stdout, result.stdout

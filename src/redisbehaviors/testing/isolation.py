@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from redisbehaviors.serverinfo import Version
 
@@ -50,10 +52,17 @@ class Guard:
     # ------------------------------------------------------------------------------------------ connection
 
     def janitor(self) -> redis.Redis:
-        """The guard's own connection (RESP2, short timeout), opened once and reused."""
+        """The guard's own connection (RESP2, short timeout), opened once and reused.
+
+        It never retries by itself: :meth:`settle` decides what a lost connection means.
+        """
         if self._client is None:
             self._client = redis.Redis.from_url(
-                self.url, decode_responses=True, socket_timeout=PING_TIMEOUT, single_connection_client=True
+                self.url,
+                decode_responses=True,
+                socket_timeout=PING_TIMEOUT,
+                single_connection_client=True,
+                retry=Retry(NoBackoff(), 0),
             )
         return self._client
 
@@ -82,6 +91,7 @@ class Guard:
     def settle(self) -> None:
         """Make the server answer PING again (kill a busy script, restart a stuck owned server)."""
         deadline = time.monotonic() + self._busy_threshold() + 2 * PING_TIMEOUT
+        reconnected = False
         while True:
             try:
                 self.janitor().ping()
@@ -100,18 +110,13 @@ class Guard:
                     return
             except redis.ConnectionError:
                 self._reconnect()
-                if self._answers_on_a_new_connection():  # only this connection was killed (CLIENT KILL)
+                # A scenario's CLIENT KILL (a kill storm) may have closed only this connection: a server
+                # that refuses a fresh one as well is gone.
+                if not reconnected:
+                    reconnected = True
                     continue
                 self._restart("the server was gone (shut down or crashed)")
                 return
-
-    def _answers_on_a_new_connection(self) -> bool:
-        try:
-            self.janitor().ping()
-        except redis.RedisError:
-            self._reconnect()
-            return False
-        return True
 
     def after_scenario(self, namespace: str) -> list[str]:
         """Check and repair everything; returns what was wrong (empty when the server was healthy)."""
