@@ -111,9 +111,7 @@ def test_an_unknown_tag_fails_collection(tmp_path: Path) -> None:
 
 
 def test_version_tags_skip_with_the_reason(tmp_path: Path) -> None:
-    (tmp_path / "x.feature").write_text(
-        "Feature: F\n  @since_99_0\n  Scenario: S\n    Given nothing\n"
-    )
+    (tmp_path / "x.feature").write_text("Feature: F\n  @since_99_0\n  Scenario: S\n    Given nothing\n")
     body = """
         from pytest_bdd import given, scenarios
         scenarios("x.feature")
@@ -324,7 +322,9 @@ def test_an_unkillable_script_a_pause_or_a_shutdown_each_fail_alone_and_the_serv
     assert result.stdout.count("the server was restarted") == 3
 
 
-def test_a_scenario_that_kills_every_client_connection_breaks_nothing(redis_target: RedisTarget, tmp_path: Path) -> None:
+def test_a_scenario_that_kills_every_client_connection_breaks_nothing(
+    redis_target: RedisTarget, tmp_path: Path
+) -> None:
     """``CLIENT KILL TYPE normal`` also closes the guard's own connection: a fresh one answers, so no restart."""
     body = """
         def test_0_kills_every_normal_client(r):
