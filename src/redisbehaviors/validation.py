@@ -70,9 +70,11 @@ def validate_count(value: object, what: str, *, minimum: int = 0, maximum: int |
     takes as an integer argument (and so that no huge int reaches hiredis's command packing)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(f"{what} must be an integer, got {type(value).__name__}: {shown(value)}")
-    if value < minimum or value > (INT64_MAX if maximum is None else maximum):
-        upper = f" and at most {maximum}" if maximum is not None else f" and at most {INT64_MAX} (signed 64-bit)"
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
         raise InvalidInput(f"{what} must be at least {minimum}{upper}, got {shown(value)}")
+    if value > INT64_MAX:
+        raise InvalidInput(f"{what} must be a signed 64-bit integer (at most {INT64_MAX}), got {shown(value)}")
     return value
 
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: A component whose docs page has no Privileges section yet keeps its rule here until it has one.
 PENDING_PAGES = {
     "catalog": "ACL SETUSER catalog-app on ><password> resetkeys ~<ns>:* resetchannels -@all +evalsha "
-    "+script|load +multi +exec +exists +hset +hget +hgetall +hmget +hincrby +sadd +srem +smembers +scard "
+    "+script|load +get +set +exists +hset +hget +hgetall +hmget +hincrby +sadd +srem +smembers +scard "
     "+smismember +lpush +lrem +ltrim +lrange +pexpire +zadd +zincrby +zrange +zrevrange",
 }
 #: (component, variant label or "") for every flow; a variant selects ``# when <variant>`` rule lines.

@@ -12,6 +12,10 @@ category), each its own ``Catalog``.
     <ns>:{<partition>}:recent:<user>       list    recently viewed products, most recent first
     <ns>:{<partition>}:trending            zset    product -> views
     <ns>:{<partition>}:by-price            zset    product -> price
+    <ns>:{<partition>}:op:<operation id>   string  the reply of a finished operation, for its retries (PX)
+
+Ids cannot contain ``:`` (see :func:`redisbehaviors.validation.validate_id`), so ``product:<id>``,
+``op:<id>`` and the rest can never name the same key.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ class CatalogKeys:
 
     def recent(self, user_id: str) -> str:
         return self._key("recent", user_id)
+
+    def operation(self, operation_id: str) -> str:
+        return self._key("op", operation_id)
 
     @property
     def trending(self) -> str:
