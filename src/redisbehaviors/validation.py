@@ -18,10 +18,12 @@ MAX_ID_LENGTH = 128
 _ID = re.compile(r"[A-Za-z0-9_.@+-]+")
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)*")
 #: A complete stream entry id, ``<ms>-<seq>`` (``XADD`` makes them; ``$``, ``>``, ``-`` and ``+`` are not ids).
-STREAM_ID = re.compile(r"\d+-\d+")
+STREAM_ID = re.compile(r"[0-9]+-[0-9]+")  # ASCII digits: \d also matches other scripts' digits
 #: Redis integers (counters, integer arguments) are signed 64-bit.
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
+#: Each part of a stream entry id (``<ms>-<seq>``) is unsigned 64-bit.
+UINT64_MAX = 2**64 - 1
 #: The longest relative TTL accepted, in ms.  Redis refuses a ``PX``/``PEXPIRE`` whose deadline (now + ttl)
 #: overflows a signed 64-bit ms count ("invalid expire time", redis/redis ``src/expire.c``); 2**53 (285,000
 #: years) is far below that and still exact as a Lua number, so scripts may add it to the server time.
@@ -111,14 +113,18 @@ def validate_seconds(value: object, what: str, *, error: type[InvalidInput] = In
 
 
 def is_stream_id(value: object) -> TypeGuard[str]:
-    """True for a complete entry id such as ``"1764170000000-0"``."""
-    return isinstance(value, str) and STREAM_ID.fullmatch(value) is not None
+    """True for a complete entry id such as ``"1764170000000-0"``, each part an unsigned 64-bit integer
+    (Redis refuses ``18446744073709551616-0`` with "Invalid stream ID", after a script's earlier writes)."""
+    if not isinstance(value, str) or len(value) > 41 or STREAM_ID.fullmatch(value) is None:
+        return False
+    ms, _, seq = value.partition("-")
+    return int(ms) <= UINT64_MAX and int(seq) <= UINT64_MAX
 
 
 def validate_stream_id(value: object, what: str = "entry id", *, error: type[InvalidInput] = InvalidInput) -> str:
     """An entry id given by the application (``after``, ``since``, a cursor), checked before it reaches Redis."""
     if not is_stream_id(value):
-        raise error(f"{what} must be a stream id like '1764170000000-0' (<ms>-<seq>), got {value!r}")
+        raise error(f"{what} must be a stream id like '1764170000000-0' (<ms>-<seq>), got {shown(value)}")
     return value
 
 
