@@ -19,10 +19,16 @@ from redisbehaviors.chat.payload import (
     parse_stream_id,
 )
 from redisbehaviors.chat.validation import validate_body, validate_seconds, validate_stream_id
+from redisbehaviors.errors import InvalidInput
+from redisbehaviors.idempotency import OPERATION_TTL_MS, validate_operation_ttl
+from redisbehaviors.idempotency import operation_id as operation_id_of
 from redisbehaviors.scripts import load_script
-from redisbehaviors.validation import validate_count, validate_id
+from redisbehaviors.validation import validate_client, validate_count, validate_id, validate_ttl_ms
 
 MAX_PAGE = 10_000
+#: The longest presence ttl: a day.  A heartbeat keeps a member online this long; the presence set lives
+#: twice as long, computed by the script, so the bound also keeps that product exact (and within PEXPIRE's range).
+MAX_PRESENCE_TTL_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,10 @@ class Chat:
 
     ``typing_interval`` (seconds, client clock ``clock``) throttles typing notices per room and
     sender; ``presence_ttl_ms`` (server clock) is how long a heartbeat keeps a member online.
+
+    :meth:`send` is exactly-once under retries: its script records the reply under an operation id
+    (generated per call, or ``operation_id=``) for ``operation_ttl_ms``, so a retry after a lost reply
+    returns the first delivery without storing or publishing again.
     """
 
     def __init__(
@@ -55,12 +65,16 @@ class Chat:
         typing_interval: float = 2.0,
         presence_ttl_ms: int = 15_000,
         clock: Callable[[], float] = time.monotonic,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
     ) -> None:
-        self.client = client
+        self.client = validate_client(client)
         self.keys = ChatKeys(namespace)
         self.history_limit = validate_count(history_limit, "history_limit", minimum=1, maximum=10_000_000)
         self.typing_interval = validate_seconds(typing_interval, "typing_interval")
-        self.presence_ttl_ms = validate_count(presence_ttl_ms, "presence_ttl_ms", minimum=1)
+        self.presence_ttl_ms = validate_ttl_ms(presence_ttl_ms, "presence_ttl_ms", maximum=MAX_PRESENCE_TTL_MS)
+        self.operation_ttl_ms = validate_operation_ttl(operation_ttl_ms)
+        if not callable(clock):
+            raise InvalidInput(f"clock must be a callable returning seconds, got {type(clock).__name__}")
         self.clock = clock
         self._last_typing: dict[tuple[str, str], float] = {}
         self._send = load_script(client, __package__, "send")
@@ -68,16 +82,22 @@ class Chat:
 
     # ------------------------------------------------------------------------------------ messages
 
-    def send(self, room: str, sender: str, body: str) -> Delivery:
-        """Store and publish one message: ``XADD`` (trimmed) and ``PUBLISH`` in one script, one round trip."""
+    def send(self, room: str, sender: str, body: str, *, operation_id: str | None = None) -> Delivery:
+        """Store and publish one message: ``XADD`` (trimmed) and ``PUBLISH`` in one script, one round trip.
+
+        Sent again with the same ``operation_id`` (within ``operation_ttl_ms``), it returns the first
+        delivery (``receivers`` as counted then) and stores and publishes nothing.
+        """
         validate_id(room, "room")
         validate_id(sender, "sender")
         validate_body(body)
+        op = self.keys.operation(room, operation_id_of(operation_id))
         entry_id, prev, receivers = self._send(
-            keys=[self.keys.history(room)],
+            keys=[self.keys.history(room), op],
             args=[
                 self.keys.channel(room), self.history_limit, sender, body,
                 json.dumps(room), json.dumps(sender), json.dumps(body, ensure_ascii=False),
+                self.operation_ttl_ms,
             ],
         )
         # A message ends a typing burst: the sender's next keystroke is announced at once.

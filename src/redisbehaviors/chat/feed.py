@@ -219,7 +219,7 @@ class RoomFeed:
         Never blocks much longer than ``timeout`` plus one connection attempt: while Redis is down
         it returns ``[]`` (or the :class:`Disconnected` event) and tries again on the next call.
         """
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + validate_seconds(timeout, "timeout")
         events: list[Event] = []
         if self._pubsub is None:
             events += self._reconnect(deadline)

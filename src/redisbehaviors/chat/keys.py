@@ -8,6 +8,10 @@ Cluster they live in one slot (and the channel name hashes to that slot too, whi
     <ns>:{room:<room>}:history     stream   every message, trimmed to the history bound
     <ns>:{room:<room>}:presence    zset     member -> server time (ms) of its last heartbeat
     <ns>:{room:<room>}:live        channel  Pub/Sub channel of the room (not a key)
+    <ns>:{room:<room>}:op:<id>     string   the reply of a finished send, for its retries (PX)
+
+Rooms and operation ids cannot contain ``:`` or braces (:func:`redisbehaviors.validation.validate_id`),
+so no two rooms, and no room and operation, share a key.
 """
 
 from __future__ import annotations
@@ -37,3 +41,6 @@ class ChatKeys:
 
     def channel(self, room: str) -> str:
         return self._key(room, "live")
+
+    def operation(self, room: str, operation_id: str) -> str:
+        return self._key(room, f"op:{validate_id(operation_id, 'operation_id')}")

@@ -28,7 +28,8 @@ if ARGV[4] == 'beat' then
   end
   -- The whole set goes away two ttls after anyone's last heartbeat: members stay prunable (and their
   -- timeout announced) for one ttl after they expire, and an abandoned room leaves no key behind.
-  redis.call('PEXPIRE', KEYS[1], 2 * ttl)
+  -- int(): a Lua number would reach PEXPIRE as "3e+10"-style text for large ttls, which it refuses.
+  redis.call('PEXPIRE', KEYS[1], int(2 * ttl))
 elseif ARGV[4] == 'leave' then
   if redis.call('ZREM', KEYS[1], ARGV[5]) == 1 then
     announce(ARGV[5], false, 'leave')
