@@ -8,6 +8,15 @@
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {1, redis.call('INCR', KEYS[2])}
 end
+-- The lock holds the caller's own token: this is a retry of a call that took it and whose reply was
+-- lost (the token is fresh per call, so nobody else has it).  Reply as the first run did: nobody
+-- can have taken the lock since, so the counter still holds the fence it issued then.
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  local fence = redis.call('GET', KEYS[2])
+  if fence then
+    return {1, tonumber(fence)}
+  end
+end
 local mark = tonumber(ARGV[3])
 if mark > 0 and redis.call('PTTL', KEYS[3]) < mark then
   redis.call('SET', KEYS[3], '1', 'PX', mark)

@@ -24,12 +24,15 @@ from typing import Any
 import redis
 import redis.asyncio
 
+from redisbehaviors.idempotency import OPERATION_TTL_MS
 from redisbehaviors.locks.errors import LockNotHeld
 from redisbehaviors.locks.fenced import FieldValue, _ResourceCore
-from redisbehaviors.locks.lock import WAKE_TTL_MS, _LeaseCore, _LockCore, _new_token
+from redisbehaviors.locks.lock import _acquire_token, _LeaseCore, _LockCore, validate_client_kind
 from redisbehaviors.validation import validate_seconds
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
+ASYNC_CLIENTS = (redis.asyncio.Redis, redis.asyncio.RedisCluster)
+ASYNC_KIND = "redis.asyncio.Redis or redis.asyncio.RedisCluster"
 
 
 class AsyncFencedLock(_LockCore):
@@ -45,31 +48,38 @@ class AsyncFencedLock(_LockCore):
         namespace: str = "lock",
         ttl_ms: int = 30_000,
         max_wait: float = 1.0,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
     ) -> None:
-        super().__init__(client, name, namespace=namespace, ttl_ms=ttl_ms, max_wait=max_wait)
+        validate_client_kind(client, ASYNC_CLIENTS, ASYNC_KIND)
+        super().__init__(
+            client, name, namespace=namespace, ttl_ms=ttl_ms, max_wait=max_wait, operation_ttl_ms=operation_ttl_ms
+        )
 
-    async def try_acquire(self, ttl_ms: int | None = None) -> AsyncLease | None:
+    async def try_acquire(self, ttl_ms: int | None = None, *, operation_id: str | None = None) -> AsyncLease | None:
         """Take the lock if it is free, in one round trip; ``None`` when someone else holds it."""
-        lease, _ = await self._try(self._ttl(ttl_ms), 0)
+        ttl = self._ttl(ttl_ms)
+        lease, _ = await self._try(ttl, 0, _acquire_token(operation_id))
         return lease
 
-    def acquire(self, timeout: float = 10.0, ttl_ms: int | None = None) -> _Acquiring:
+    def acquire(
+        self, timeout: float = 10.0, ttl_ms: int | None = None, *, operation_id: str | None = None
+    ) -> _Acquiring:
         """Wait up to ``timeout`` seconds (in ``BLPOP``); await it, or use it as ``async with``.
 
         Arguments are validated here, before anything is awaited.
         """
-        return _Acquiring(self._wait_for(validate_seconds(timeout, "timeout"), self._ttl(ttl_ms)))
+        wait_for, ttl = validate_seconds(timeout, "timeout"), self._ttl(ttl_ms)
+        return _Acquiring(self._wait_for(wait_for, ttl, _acquire_token(operation_id)))
 
-    async def _wait_for(self, wait_for: float, ttl: int) -> AsyncLease:
+    async def _wait_for(self, wait_for: float, ttl: int, token: str) -> AsyncLease:
         deadline = time.monotonic() + wait_for
         while True:
-            lease, holder_pttl = await self._try(ttl, self._waiting_ms(wait_for))
+            lease, holder_pttl = await self._try(ttl, self._waiting_ms(wait_for), token)
             if lease is not None:
                 return lease
             await self.client.blpop([self.keys.wake], timeout=self._next_wait(deadline, wait_for, holder_pttl))
 
-    async def _try(self, ttl_ms: int, waiting_ms: int) -> tuple[AsyncLease | None, int]:
-        token = _new_token()
+    async def _try(self, ttl_ms: int, waiting_ms: int, token: str) -> tuple[AsyncLease | None, int]:
         taken, value = await self._acquire(keys=self._try_keys, args=[token, ttl_ms, waiting_ms])
         if taken:
             return AsyncLease(self, token, int(value), ttl_ms), 0
@@ -122,9 +132,10 @@ class AsyncLease(_LeaseCore):
     lock: AsyncFencedLock
     _renewal: AsyncRenewal | None
 
-    async def release(self) -> None:
+    async def release(self, *, operation_id: str | None = None) -> None:
+        call = self._release_call(operation_id)
         await self._stop_renewal()
-        if not await self.lock._release(keys=self.lock._release_keys, args=[self.token, WAKE_TTL_MS]):
+        if not await self.lock._release(**call):
             raise LockNotHeld(f"{self!r} had ended: nothing released")
 
     async def extend(self, ttl_ms: int | None = None) -> None:
@@ -142,7 +153,9 @@ class AsyncLease(_LeaseCore):
         on_lost: Callable[[AsyncLease], object] | None = None,
     ) -> AsyncRenewal:
         """Extend the lease from a task; ``on_lost`` may be a plain function or a coroutine function."""
-        self._renewal = AsyncRenewal(self, self._renewal_interval(every_ms, max_renewals), max_renewals, on_lost)
+        self._renewal = AsyncRenewal(
+            self, self._renewal_interval(every_ms, max_renewals, on_lost), max_renewals, on_lost
+        )
         return self._renewal
 
     async def _stop_renewal(self) -> None:
@@ -213,11 +226,20 @@ class AsyncFencedResource(_ResourceCore):
 
     client: AsyncClient
 
-    def __init__(self, client: AsyncClient, name: str, *, namespace: str = "lock", log_length: int = 0) -> None:
-        super().__init__(client, name, namespace=namespace, log_length=log_length)
+    def __init__(
+        self,
+        client: AsyncClient,
+        name: str,
+        *,
+        namespace: str = "lock",
+        log_length: int = 0,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
+    ) -> None:
+        validate_client_kind(client, ASYNC_CLIENTS, ASYNC_KIND)
+        super().__init__(client, name, namespace=namespace, log_length=log_length, operation_ttl_ms=operation_ttl_ms)
 
-    async def write(self, fence: int, fields: Mapping[str, FieldValue]) -> None:
-        status, value = await self._write(**self._write_call(fence, fields))
+    async def write(self, fence: int, fields: Mapping[str, FieldValue], *, operation_id: str | None = None) -> None:
+        status, value = await self._write(**self._write_call(fence, fields, operation_id))
         self._check_written(fence, status, value)
 
     async def read(self) -> dict[str, str]:

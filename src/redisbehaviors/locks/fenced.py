@@ -18,9 +18,12 @@ from typing import Any
 
 import redis
 
+from redisbehaviors import idempotency
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.idempotency import OPERATION_TTL_MS, validate_operation_ttl
 from redisbehaviors.locks.errors import StaleFencingToken, UnknownFencingToken
 from redisbehaviors.locks.keys import LockKeys
+from redisbehaviors.locks.lock import SYNC_CLIENTS, validate_client_kind
 from redisbehaviors.scripts import load_script
 from redisbehaviors.validation import FieldValue, validate_count, validate_field_value, validate_id
 
@@ -45,21 +48,23 @@ def _validate_fields(fields: Mapping[str, FieldValue]) -> list[FieldValue]:
 class _ResourceCore:
     """What :class:`FencedResource` and its asyncio twin share; nothing here talks to Redis."""
 
-    def __init__(self, client: Any, name: str, *, namespace: str, log_length: int) -> None:
+    def __init__(self, client: Any, name: str, *, namespace: str, log_length: int, operation_ttl_ms: int) -> None:
         self.client = client
         self.keys = LockKeys(namespace, name)
         self.name = name
         self.log_length = validate_count(log_length, "log_length", maximum=10**6)
+        self.operation_ttl_ms = validate_operation_ttl(operation_ttl_ms)
         self._write = load_script(client, __package__, "fenced_write")
 
-    def _write_call(self, fence: int, fields: Mapping[str, FieldValue]) -> dict[str, list[Any]]:
+    def _write_call(self, fence: int, fields: Mapping[str, FieldValue], given: str | None) -> dict[str, list[Any]]:
         """The keys and arguments of ``fenced_write.lua``, once ``fence`` and ``fields`` are valid."""
         validate_count(fence, "fencing token", minimum=1, maximum=MAX_FENCE)
         flat = _validate_fields(fields)
         keys = self.keys
+        record = keys.operation(idempotency.operation_id(given))
         return {
-            "keys": [keys.fence, keys.resource_fence, keys.resource, keys.resource_log],
-            "args": [fence, self.log_length, *flat],
+            "keys": [keys.fence, keys.resource_fence, keys.resource, keys.resource_log, record],
+            "args": [fence, self.log_length, self.operation_ttl_ms, *flat],
         }
 
     @staticmethod
@@ -74,7 +79,8 @@ class FencedResource(_ResourceCore):
     """A hash guarded by the fencing tokens of the :class:`FencedLock` of the same ``name``.
 
     ``log_length`` > 0 keeps the tokens of the last accepted writes (newest first), an audit trail
-    that shows the order in which writers were admitted.
+    that shows the order in which writers were admitted.  ``operation_ttl_ms``: how long an accepted
+    write is remembered under its operation id, so that its retry is not applied (nor logged) twice.
     """
 
     client: redis.Redis | redis.RedisCluster
@@ -86,16 +92,20 @@ class FencedResource(_ResourceCore):
         *,
         namespace: str = "lock",
         log_length: int = 0,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
     ) -> None:
-        super().__init__(client, name, namespace=namespace, log_length=log_length)
+        validate_client_kind(client, SYNC_CLIENTS, "redis.Redis or redis.RedisCluster")
+        super().__init__(client, name, namespace=namespace, log_length=log_length, operation_ttl_ms=operation_ttl_ms)
 
-    def write(self, fence: int, fields: Mapping[str, FieldValue]) -> None:
+    def write(self, fence: int, fields: Mapping[str, FieldValue], *, operation_id: str | None = None) -> None:
         """Set ``fields`` if ``fence`` is not older than any token issued or written before.
 
         Raises :class:`StaleFencingToken` (a newer lease exists: the caller's lease has ended) or
         :class:`UnknownFencingToken` (the lock never issued it); in both cases nothing is written.
+        An accepted write is applied once per ``operation_id`` (one per call unless given): its retry,
+        after a lost reply, reports success without writing or logging again.
         """
-        status, value = self._write(**self._write_call(fence, fields))
+        status, value = self._write(**self._write_call(fence, fields, operation_id))
         self._check_written(fence, status, value)
 
     def read(self) -> dict[str, str]:

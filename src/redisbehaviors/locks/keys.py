@@ -11,6 +11,8 @@ highest-seen token + resource) each stay in one cluster slot and run as one atom
     <ns>:{<name>}:resource         hash    the protected data of a FencedResource
     <ns>:{<name>}:resource-fence   string  the highest fencing token a write carried
     <ns>:{<name>}:resource-log     list    fencing tokens of accepted writes, newest first (optional)
+    <ns>:{<name>}:op:<operation>   string  the reply of a finished release or fenced write, PX = a few
+                                           minutes: its retry replies the same (redisbehaviors.idempotency)
 """
 
 from __future__ import annotations
@@ -60,3 +62,6 @@ class LockKeys:
     @property
     def resource_log(self) -> str:
         return self._key("resource-log")
+
+    def operation(self, operation_id: str) -> str:
+        return tagged(self.namespace, self.name, "op", validate_id(operation_id, "operation_id"))

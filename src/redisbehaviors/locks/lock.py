@@ -30,11 +30,13 @@ from typing import Any
 
 import redis
 
+from redisbehaviors import idempotency
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.idempotency import OPERATION_TTL_MS, validate_operation_ttl
 from redisbehaviors.locks.errors import LockNotHeld, LockTimeout
 from redisbehaviors.locks.keys import LockKeys
 from redisbehaviors.scripts import load_script
-from redisbehaviors.validation import validate_count, validate_seconds
+from redisbehaviors.validation import shown, validate_client, validate_count, validate_seconds
 
 #: Upper bound of a lease TTL: about 11.5 days.
 MAX_TTL_MS = 10**9
@@ -58,20 +60,51 @@ def _validate_max_wait(value: object) -> float:
     return max_wait
 
 
+#: The shortest operation id accepted for an acquire: it becomes the lease's secret token.
+MIN_ACQUIRE_ID_LENGTH = 16
+
+
 def _new_token() -> str:
     return secrets.token_urlsafe(16)  # 128 random bits: nobody else can present it by chance
+
+
+def _acquire_token(given: str | None) -> str:
+    """The secret token of one acquire call, which is also its operation id: ``acquire.lua`` recognises
+    a retry of the call (its reply was lost) by finding the lock holding this very token."""
+    if given is None:
+        return _new_token()
+    token = idempotency.operation_id(given)
+    if len(token) < MIN_ACQUIRE_ID_LENGTH:
+        raise InvalidInput(
+            f"operation_id of an acquire becomes the lease's secret token: at least {MIN_ACQUIRE_ID_LENGTH} "
+            f"characters (new_operation_id() makes one), got {len(token)}"
+        )
+    return token
+
+
+def validate_client_kind(client: object, kinds: tuple[type, ...], what: str) -> None:
+    """A client of the right kind (sync or ``redis.asyncio``) with ``decode_responses=True``."""
+    if not isinstance(client, kinds):
+        raise InvalidInput(f"client must be a {what}, got {type(client).__name__}")
+    validate_client(client)
+
+
+SYNC_CLIENTS = (redis.Redis, redis.RedisCluster)
 
 
 class _LockCore:
     """What :class:`FencedLock` and its asyncio twin share: settings, keys, scripts and the waiting
     arithmetic.  Nothing here talks to Redis, so it serves a sync and an async client alike."""
 
-    def __init__(self, client: Any, name: str, *, namespace: str, ttl_ms: int, max_wait: float) -> None:
+    def __init__(
+        self, client: Any, name: str, *, namespace: str, ttl_ms: int, max_wait: float, operation_ttl_ms: int
+    ) -> None:
         self.client = client
         self.keys = LockKeys(namespace, name)
         self.name = name
         self.ttl_ms = _validate_ttl(ttl_ms)
         self.max_wait = _validate_max_wait(max_wait)
+        self.operation_ttl_ms = validate_operation_ttl(operation_ttl_ms)
         self._acquire = load_script(client, __package__, "acquire")
         self._release = load_script(client, __package__, "release")
         self._extend = load_script(client, __package__, "extend")
@@ -104,6 +137,8 @@ class FencedLock(_LockCore):
     The object holds no state of its own and can be shared between threads: each acquire returns
     its own lease.  ``client`` must be created with ``decode_responses=True`` (a ``Redis`` or a
     ``RedisCluster``); its ``socket_timeout``, if set, must exceed ``max_wait`` (the longest BLPOP).
+    ``operation_ttl_ms``: how long a release is remembered under its operation id, so that a retry
+    whose first reply was lost still reports a release (docs/ttl_locks/locks.md, exactly once).
     """
 
     client: redis.Redis | redis.RedisCluster
@@ -116,32 +151,43 @@ class FencedLock(_LockCore):
         namespace: str = "lock",
         ttl_ms: int = 30_000,
         max_wait: float = 1.0,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
     ) -> None:
-        super().__init__(client, name, namespace=namespace, ttl_ms=ttl_ms, max_wait=max_wait)
+        validate_client_kind(client, SYNC_CLIENTS, "redis.Redis or redis.RedisCluster")
+        super().__init__(
+            client, name, namespace=namespace, ttl_ms=ttl_ms, max_wait=max_wait, operation_ttl_ms=operation_ttl_ms
+        )
 
     # ------------------------------------------------------------------------------------ acquiring
 
-    def try_acquire(self, ttl_ms: int | None = None) -> Lease | None:
-        """Take the lock if it is free, in one round trip; ``None`` when someone else holds it."""
-        lease, _ = self._try(self._ttl(ttl_ms), waiting_ms=0)
+    def try_acquire(self, ttl_ms: int | None = None, *, operation_id: str | None = None) -> Lease | None:
+        """Take the lock if it is free, in one round trip; ``None`` when someone else holds it.
+
+        A retry of the call after a lost reply gets the lease the first run took.  A caller that
+        retries on its own passes the same ``operation_id`` (unguessable, at least 16 characters:
+        it becomes the lease's secret token) to get that lease back instead of waiting out its TTL.
+        """
+        ttl = self._ttl(ttl_ms)
+        lease, _ = self._try(ttl, 0, _acquire_token(operation_id))
         return lease
 
-    def acquire(self, timeout: float = 10.0, ttl_ms: int | None = None) -> Lease:
+    def acquire(self, timeout: float = 10.0, ttl_ms: int | None = None, *, operation_id: str | None = None) -> Lease:
         """Wait up to ``timeout`` seconds for the lock; raise :class:`LockTimeout` if it stays taken.
 
         ``timeout=0`` tries once.  The wait blocks in ``BLPOP`` (see the module docstring).
+        ``operation_id``: as for :meth:`try_acquire`.
         """
         wait_for = validate_seconds(timeout, "timeout")
         ttl = self._ttl(ttl_ms)
+        token = _acquire_token(operation_id)
         deadline = time.monotonic() + wait_for
         while True:
-            lease, holder_pttl = self._try(ttl, self._waiting_ms(wait_for))
+            lease, holder_pttl = self._try(ttl, self._waiting_ms(wait_for), token)
             if lease is not None:
                 return lease
             self.client.blpop([self.keys.wake], timeout=self._next_wait(deadline, wait_for, holder_pttl))
 
-    def _try(self, ttl_ms: int, waiting_ms: int) -> tuple[Lease | None, int]:
-        token = _new_token()
+    def _try(self, ttl_ms: int, waiting_ms: int, token: str) -> tuple[Lease | None, int]:
         taken, value = self._acquire(keys=self._try_keys, args=[token, ttl_ms, waiting_ms])
         if taken:
             return Lease(self, token, int(value), ttl_ms), 0
@@ -174,10 +220,18 @@ class _LeaseCore:
     def _extend_args(self, ttl_ms: int | None) -> list[str | int]:
         return [self.token, self.ttl_ms if ttl_ms is None else _validate_ttl(ttl_ms)]
 
-    def _renewal_interval(self, every_ms: int | None, max_renewals: int) -> float:
+    def _release_call(self, given: str | None) -> dict[str, list[Any]]:
+        """The keys and arguments of ``release.lua``: one operation id per call (or the caller's)."""
+        lock = self.lock
+        keys = [*lock._release_keys, lock.keys.operation(idempotency.operation_id(given))]
+        return {"keys": keys, "args": [self.token, WAKE_TTL_MS, lock.operation_ttl_ms]}
+
+    def _renewal_interval(self, every_ms: int | None, max_renewals: int, on_lost: object) -> float:
         """The renewal period in seconds, once the arguments and the lease are known to allow one."""
         if self._renewal is not None:
             raise InvalidInput(f"{self!r} is already kept alive")
+        if on_lost is not None and not callable(on_lost):
+            raise InvalidInput(f"on_lost must be a function of the lease, got {shown(on_lost)}")
         interval = max(1, self.ttl_ms // 3) if every_ms is None else every_ms
         validate_count(interval, "every_ms", minimum=1, maximum=max(1, self.ttl_ms - 1))
         validate_count(max_renewals, "max_renewals", minimum=1)
@@ -194,10 +248,15 @@ class Lease(_LeaseCore):
     lock: FencedLock
     _renewal: Renewal | None
 
-    def release(self) -> None:
-        """Compare-and-delete; raise :class:`LockNotHeld` if the lease had already ended."""
+    def release(self, *, operation_id: str | None = None) -> None:
+        """Compare-and-delete; raise :class:`LockNotHeld` if the lease had already ended.
+
+        A retry of this call (the client's, after a lost reply, or the caller's with the same
+        ``operation_id``) reports the release it made, not :class:`LockNotHeld`.
+        """
+        call = self._release_call(operation_id)
         self._stop_renewal()
-        if not self.lock._release(keys=self.lock._release_keys, args=[self.token, WAKE_TTL_MS]):
+        if not self.lock._release(**call):
             raise LockNotHeld(f"{self!r} had ended: nothing released")
 
     def extend(self, ttl_ms: int | None = None) -> None:
@@ -228,7 +287,7 @@ class Lease(_LeaseCore):
         With Redis unreachable, the report can come later than the TTL by the client's own
         socket timeouts and retries, which is why a write must still carry the fencing token.
         """
-        self._renewal = Renewal(self, self._renewal_interval(every_ms, max_renewals), max_renewals, on_lost)
+        self._renewal = Renewal(self, self._renewal_interval(every_ms, max_renewals, on_lost), max_renewals, on_lost)
         self._renewal.start()
         return self._renewal
 
