@@ -110,6 +110,8 @@ def ratelimit_flow(client: redis.Redis, ns: str, **_: Any) -> None:
         limiter = kind(client, limits, namespace=ns)
         assert limiter.peek("203.0.113.7", "login").allowed
         assert [limiter.hit("203.0.113.7", "login").allowed for _ in range(3)] == [True, True, False], kind
+        limiter.reset("203.0.113.7", "login")
+        assert limiter.hit("203.0.113.7", "login").allowed
 
 
 def sessions_flow(client: redis.Redis, ns: str, **_: Any) -> None:

@@ -1,8 +1,9 @@
 """Rate limiters on the server's clock, several limits at once, with ``RateLimit-*`` headers."""
 
-from redisbehaviors.ratelimit.keys import RateLimitKeys, subject_id
+from redisbehaviors.ratelimit.keys import RateLimitKeys, subject_id, validate_route
 from redisbehaviors.ratelimit.limit import Decision, Limit, rate_limit_headers
 from redisbehaviors.ratelimit.limiter import (
+    OPERATION_TTL_MS,
     FixedWindowLimiter,
     RateLimiter,
     SlidingLogLimiter,
@@ -11,6 +12,7 @@ from redisbehaviors.ratelimit.limiter import (
 )
 
 __all__ = [
+    "OPERATION_TTL_MS",
     "Decision",
     "FixedWindowLimiter",
     "Limit",
@@ -21,4 +23,5 @@ __all__ = [
     "TokenBucketLimiter",
     "rate_limit_headers",
     "subject_id",
+    "validate_route",
 ]

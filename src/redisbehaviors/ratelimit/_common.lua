@@ -2,47 +2,40 @@
 -- each of the four scripts.  They all take a request and its limits the same way:
 --   ARGV[1]                  'hit' (charge when every limit passes) or 'peek' (charge nothing)
 --   ARGV[2]                  cost of this request (1 <= cost <= every amount; checked by the caller)
---   ARGV[2i+1], ARGV[2i+2]   amount and window in ms of limit i (KEYS[i])
+--   ARGV[3]                  the operation id of a hit: 16 hex characters ('' for a peek)
+--   ARGV[4]                  how long (ms) a hit's operation id is remembered, at least
+--   ARGV[2i+3], ARGV[2i+4]   amount and window in ms of limit i (KEYS[i])
 -- and reply the same way: {allowed 0|1, remaining, reset_after_ms, retry_after_ms, binding limit
 -- index (1-based)}, where remaining/reset/retry are those of the binding limit.
+--
+-- Exactly once: the counters (fixed window, sliding counter, token bucket) keep the operation ids of
+-- the subject's last OPS_KEPT admitted hits at the end of limit 1's own value ("<numbers> <op> <op>…"),
+-- so a hit whose reply was lost and which is sent again is recognised without one more key per
+-- decision; every limit of a policy is charged together, so limit 1 speaks for all of them.  A
+-- recognised hit charges nothing and answers "allowed", with the counts as they are now.
 
--- Whether to charge the request, and its cost.
+local OPS_KEPT = 16
+local OP_WIDTH = 17 -- ' ' and 16 hex characters
+
+-- Whether to charge the request, its cost, its operation id, and how long that id is remembered.
 local function request(ARGV)
-  return ARGV[1] == 'hit', tonumber(ARGV[2])
+  return ARGV[1] == 'hit', tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 end
 
 -- Limit i: its amount, and its window in ms.
 local function limit(ARGV, i)
-  return tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
+  return tonumber(ARGV[2 * i + 3]), tonumber(ARGV[2 * i + 4])
 end
 
--- The key of window number `index` of a limit whose base key is `base`.  The script derives it (the
--- index comes from the server's clock), so it is not in KEYS; it keeps the base key's hash tag, and
--- so the base key's cluster slot.
-local function window_key(base, index)
-  return base .. ':' .. int(index)
+-- Whether `op` is among the operation ids `ops` (" <op> <op>…", each entry OP_WIDTH long): a match of
+-- ' ' .. op starts at an entry, because ids are hex and only entries start with a space.
+local function seen(ops, op)
+  return string.find(ops, ' ' .. op, 1, true) ~= nil
 end
 
--- The window that holds `now` for a limit of `window` ms: its index (the server's time divided by
--- the window) and its key, derived from the limit's base key.
-local function window_at(base, now, window)
-  local index = math.floor(now / window)
-  return index, window_key(base, index)
-end
-
--- How many units a window has counted (a window nobody hit has no key: 0).
-local function window_count(key)
-  return tonumber(redis.call('GET', key) or '0')
-end
-
--- Count `cost` units in a window; its first hit gives the key its deadline, in the same script, so
--- no crash between the two can leave a counter without a TTL.  Returns the new count.
-local function charge_window(key, cost, expires_at)
-  local count = redis.call('INCRBY', key, cost)
-  if count == cost then
-    redis.call('PEXPIREAT', key, expires_at)
-  end
-  return count
+-- The ids kept after admitting `op`: the newest OPS_KEPT entries (cut at an entry boundary).
+local function remember(ops, op)
+  return string.sub(ops .. ' ' .. op, -OPS_KEPT * OP_WIDTH)
 end
 
 -- The reply.  The binding limit is, when refused, the failing limit that frees up last; when

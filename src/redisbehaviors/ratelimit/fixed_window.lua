@@ -1,36 +1,50 @@
 -- Fixed window aligned to the server's clock, for several limits at once: all pass or none is charged.
--- KEYS[i]          base key of limit i.  This script derives the key it counts in: window_key(KEYS[i],
---                  index), where the index is the server's time divided by the window.  The derived key
---                  keeps KEYS[i]'s hash tag, so it is in KEYS[i]'s cluster slot (a real cluster runs it
---                  in tests/unit/test_ratelimit.py).
--- ARGV[1] 'hit' or 'peek'   ARGV[2] cost   ARGV[2i+1], ARGV[2i+2] amount and window in ms of limit i
+-- KEYS[i]          the counter of limit i, a string "<window index> <count>[ <ops>]": the index is the
+--                  server's time divided by the window, so a value of an older window counts 0
+-- ARGV             see _common.lua: mode, cost, operation id, ms to remember it, then amount and window per limit
 -- Reply: {allowed 0|1, remaining, reset_after_ms, retry_after_ms, binding limit index} (see _common.lua)
--- The count and its expiry are set in one script: INCR then EXPIRE as two calls can leave a counter
--- without a TTL when the client dies in between, and it would never reset (the race the INCR command
--- page describes under "Pattern: Rate limiter 2", https://redis.io/docs/latest/commands/incr/).
+-- The count and its expiry are written by one SET ... PXAT: INCR then EXPIRE as two calls can leave a
+-- counter without a TTL when the client dies in between, and it would never reset (the race the INCR
+-- command page describes under "Pattern: Rate limiter 2", https://redis.io/docs/latest/commands/incr/).
 local now = now_ms()
-local charge, cost = request(ARGV)
-local keys, counts, amounts, ends = {}, {}, {}, {}
+local charge, cost, op, op_ttl = request(ARGV)
+local indexes, counts, amounts, ends = {}, {}, {}, {}
+local ops = ''
 local allowed = 1
 for i = 1, #KEYS do
   local amount, window = limit(ARGV, i)
-  local index
-  index, keys[i] = window_at(KEYS[i], now, window)
-  counts[i] = window_count(keys[i])
-  amounts[i] = amount
-  ends[i] = (index + 1) * window
-  if counts[i] + cost > amount then
+  local index = math.floor(now / window)
+  local count = 0
+  local state = redis.call('GET', KEYS[i])
+  if state then
+    local at, n, rest = string.match(state, '^(%d+) (%d+)(.*)$')
+    if tonumber(at) == index then
+      count = tonumber(n)
+    end
+    if i == 1 then
+      ops = rest
+    end
+  end
+  indexes[i], counts[i], amounts[i], ends[i] = index, count, amount, (index + 1) * window
+  if count + cost > amount then
     allowed = 0
   end
 end
-if allowed == 1 and charge then
-  for i = 1, #keys do
-    -- the key lives exactly until the window ends
-    counts[i] = charge_window(keys[i], cost, ends[i])
+local replayed = charge and seen(ops, op)
+if replayed then
+  allowed = 1 -- this hit was admitted and charged before its reply was lost
+elseif allowed == 1 and charge then
+  for i = 1, #KEYS do
+    counts[i] = counts[i] + cost
+    local value, expires = int(indexes[i]) .. ' ' .. int(counts[i]), ends[i]
+    if i == 1 then
+      value, expires = value .. remember(ops, op), math.max(expires, now + op_ttl)
+    end
+    redis.call('SET', KEYS[i], value, 'PXAT', int(expires))
   end
 end
 local remaining, reset, retry = {}, {}, {}
-for i = 1, #keys do
+for i = 1, #KEYS do
   remaining[i] = amounts[i] - counts[i]
   -- nothing counted yet: nothing to restore
   reset[i] = 0

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.validation import validate_count
+from redisbehaviors.validation import shown, validate_count
 
 MAX_AMOUNT = 10**9
 MAX_WINDOW_MS = 366 * 24 * 3600 * 1000
@@ -22,7 +22,8 @@ _UNITS_MS = {
     "d": 86_400_000,
     "day": 86_400_000,
 }
-_TEXT = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*")
+# ASCII digits, at most 10 of them: \d matches other scripts' digits, and int() of 4,301 digits raises ValueError
+_TEXT = re.compile(r"[ \t]*([0-9]{1,10})[ \t]*/[ \t]*([0-9]{0,10})[ \t]*([a-z]{1,8})[ \t]*")
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ class Limit:
     @classmethod
     def parse(cls, text: str) -> Limit:
         """``"10/second"``, ``"100/minute"``, ``"5/10s"``, ``"1000/day"``, ``"20/500ms"``."""
-        match = _TEXT.fullmatch(text) if isinstance(text, str) else None
+        match = _TEXT.fullmatch(text) if isinstance(text, str) and len(text) <= 64 else None
         unit = match.group(3) if match else ""
         if unit not in _UNITS_MS and unit.endswith("s"):
             unit = unit[:-1]  # plurals: "2 minutes"
         if match is None or unit not in _UNITS_MS:
-            raise InvalidInput(f"limit {text!r} must look like '10/second', '100/minute' or '5/10s'")
+            raise InvalidInput(f"limit {shown(text)} must look like '10/second', '100/minute' or '5/10s'")
         return cls(int(match.group(1)), int(match.group(2) or "1") * _UNITS_MS[unit])
 
     @property

@@ -2,11 +2,14 @@
 -- Exact: in any span of one window no more than `amount` units are admitted.  Memory: one member
 -- per admitted unit still inside the window.
 -- KEYS[i]          the log of limit i (all keys share the subject's hash tag; no key is derived)
--- ARGV[1] 'hit' or 'peek'   ARGV[2] cost   ARGV[2i+1], ARGV[2i+2] amount and window in ms of limit i
+-- ARGV             see _common.lua: mode, cost, operation id, ms to remember it, then amount and window per limit
 -- Reply: {allowed 0|1, remaining, reset_after_ms, retry_after_ms, binding limit index} (see _common.lua)
--- 'peek' trims nothing either.
+-- The members are the hit's operation id (unit 1) and "<id>.<j>" (unit j > 1): unique without
+-- reading the log's newest entry, and a hit sent again after a lost reply finds its own units
+-- (ZADD NX adds none of them), so it is charged once.  A hit trims what left the window; a peek
+-- trims nothing (it counts with ZCOUNT).
 local now = now_us()
-local charge, cost = request(ARGV)
+local charge, cost, op = request(ARGV)
 local counts, amounts, windows, starts, retry = {}, {}, {}, {}, {}
 local allowed = 1
 for i = 1, #KEYS do
@@ -14,50 +17,65 @@ for i = 1, #KEYS do
   amounts[i], windows[i] = amount, window * 1000
   -- a unit stamped s is inside the window while s > now - window
   starts[i] = now - windows[i]
-  counts[i] = redis.call('ZCOUNT', KEYS[i], '(' .. int(starts[i]), '+inf')
-  retry[i] = 0
-  local excess = counts[i] + cost - amounts[i]
-  if excess > 0 then
-    allowed = 0
-    -- the request fits once the excess-th oldest unit in the window has left it
-    local oldest = redis.call('ZRANGE', KEYS[i], '(' .. int(starts[i]), '+inf', 'BYSCORE', 'LIMIT', excess - 1, 1,
-      'WITHSCORES')
-    retry[i] = math.ceil((tonumber(oldest[2]) + windows[i] - now) / 1000)
-  end
-end
-local newest = {}
-for i = 1, #KEYS do
-  local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
-  newest[i] = last[2] and tonumber(last[2]) or nil
-end
-if allowed == 1 and charge then
-  for i = 1, #KEYS do
+  if charge then
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', int(starts[i]))
-    -- members must be unique: stamp after the newest unit even if TIME did not move on
-    local stamp = now
-    if newest[i] and newest[i] >= stamp then
-      stamp = newest[i] + 1
-    end
-    local batch = {}
-    for j = 1, cost do
-      batch[#batch + 1] = int(stamp)
-      batch[#batch + 1] = int(stamp) .. '-' .. j
-      if #batch == 200 or j == cost then
-        redis.call('ZADD', KEYS[i], unpack(batch))
-        batch = {}
-      end
-    end
-    redis.call('PEXPIRE', KEYS[i], math.ceil((stamp - now + windows[i]) / 1000))
-    counts[i] = counts[i] + cost
-    newest[i] = stamp
+    counts[i] = redis.call('ZCARD', KEYS[i])
+  else
+    counts[i] = redis.call('ZCOUNT', KEYS[i], '(' .. int(starts[i]), '+inf')
   end
+  retry[i] = 0
+  if counts[i] + cost > amounts[i] then
+    allowed = 0
+  end
+end
+-- Add the `cost` units of this hit to `key`, 100 per ZADD (unpack is bounded by Lua's C stack); returns
+-- how many of the first batch were new.  With NX, a hit already in the log (its reply was lost) adds none.
+local function add_units(key, nx)
+  local first, batch = nil, {}
+  for j = 1, cost do
+    batch[#batch + 1] = int(now)
+    batch[#batch + 1] = j == 1 and op or op .. '.' .. j
+    if #batch == 200 or j == cost then
+      local added = nx and redis.call('ZADD', key, 'NX', unpack(batch)) or redis.call('ZADD', key, unpack(batch))
+      first = first or added
+      batch = {}
+    end
+  end
+  return first
+end
+local charged = false
+if charge and allowed == 1 then
+  charged = add_units(KEYS[1], true) > 0
+  for i = 1, #KEYS do
+    if charged then
+      if i > 1 then
+        add_units(KEYS[i], false)
+      end
+      redis.call('PEXPIRE', KEYS[i], int(windows[i] / 1000))
+      counts[i] = counts[i] + cost
+    end
+  end
+elseif charge and redis.call('ZSCORE', KEYS[1], op) then
+  allowed = 1 -- admitted before its reply was lost; the log is fuller now, but this hit is paid for
 end
 local remaining, reset = {}, {}
 for i = 1, #KEYS do
-  remaining[i] = amounts[i] - counts[i]
+  remaining[i] = math.max(0, amounts[i] - counts[i])
   reset[i] = 0
-  if newest[i] and newest[i] > starts[i] then
-    reset[i] = math.ceil((newest[i] + windows[i] - now) / 1000)
+  local newest = now
+  if not charged then
+    local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
+    newest = last[2] and tonumber(last[2]) or nil
+  end
+  if newest and newest > starts[i] then
+    reset[i] = math.ceil((newest + windows[i] - now) / 1000)
+  end
+  if allowed == 0 and counts[i] + cost > amounts[i] then
+    -- the request fits once the excess-th oldest unit in the window has left it
+    local excess = counts[i] + cost - amounts[i]
+    local oldest = redis.call('ZRANGE', KEYS[i], '(' .. int(starts[i]), '+inf', 'BYSCORE', 'LIMIT', excess - 1, 1,
+      'WITHSCORES')
+    retry[i] = math.ceil((tonumber(oldest[2]) + windows[i] - now) / 1000)
   end
 end
 return decision(allowed, remaining, reset, retry)

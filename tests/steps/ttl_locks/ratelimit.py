@@ -266,34 +266,32 @@ def peek_wrote_nothing(limiter_world: LimiterWorld) -> None:
     assert limiter_world.after_peek == limiter_world.before_peek
 
 
-@then(
-    parsers.parse(
-        'the fixed-window counter of "{who}" on "{route}" is named after the server\'s window of {window:d} ms'
-    )
-)
-def fixed_counter_named(limiter_world: LimiterWorld, r: redis.Redis, who: str, route: str, window: int) -> None:
+@then(parsers.parse('the fixed-window counter of "{who}" on "{route}" holds the server\'s window of {window:d} ms'))
+def fixed_counter_holds_window(limiter_world: LimiterWorld, r: redis.Redis, who: str, route: str, window: int) -> None:
     limiter = limiter_world.limiter
     limit = limiter.limits[0]
-    base = limiter.keys.limit(limiter.algorithm, who, route, limit.amount, limit.window_ms)
+    name = limiter.keys.limit(limiter.algorithm, who, route, limit.amount, limit.window_ms)
     now = server_ms(r)
-    names = list(r.scan_iter(match=base.replace("{", "\\{").replace("}", "\\}") + ":*"))
-    assert len(names) == 1, names
-    index = int(names[0].rsplit(":", 1)[1])
+    index, count = r.get(name).split()[:2]  # "<window index> <count> <operation ids>"
     # the hit happened a moment ago: its window is this one, or the previous one right at an edge
-    assert index in (now // window, now // window - 1), (index, now)
-    limiter_world.counter = (names[0], (index + 1) * window)
+    assert int(index) in (now // window, now // window - 1), (index, now)
+    assert int(count) == 1
+    limiter_world.counter = (name, (int(index) + 1) * window)
 
 
-@then("that counter expires when its window ends")
-def counter_expires_with_window(limiter_world: LimiterWorld, r: redis.Redis) -> None:
+@then(parsers.parse("that counter expires when its window ends or {horizon:d} ms after the hit, whichever is later"))
+def counter_expires_with_window(limiter_world: LimiterWorld, r: redis.Redis, horizon: int) -> None:
     assert limiter_world.counter is not None, "no fixed-window counter was looked at"
     name, window_end = limiter_world.counter
     before = server_ms(r)
     pttl = r.pttl(name)
     after = server_ms(r)
     assert pttl > 0, f"the counter has no TTL ({pttl})"
-    # PTTL was read between `before` and `after`: the expiry lies in [before + pttl, after + pttl]
-    assert before + pttl - 2 <= window_end <= after + pttl + 2, f"PTTL {pttl} between {before} and {after}"
+    # PTTL was read between `before` and `after`: the expiry lies in [before + pttl, after + pttl]; the hit
+    # was at most a second before `before`
+    low, high = before + pttl - 2, after + pttl + 2
+    assert high >= window_end and low <= max(window_end, after + horizon), (low, high, window_end)
+    assert low <= window_end or before - 1000 <= low - horizon, f"PTTL {pttl} between {before} and {after}"
 
 
 @then("the last decision renders the headers:")
