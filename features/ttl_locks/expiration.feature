@@ -335,6 +335,14 @@ Feature: Key expiration: how a TTL is set, kept, lost and enforced
       Then the reply is an error saying "ERR invalid expire time in 'getex' command"
       And "TTL session" replies a number from 99 to 100
 
+    # 7.0 rephrased the error as "invalid expire time in '<command>' command" (redis/redis#10612).
+    @since_6_2 @before_7_0
+    Scenario: Before 7.0 GETEX refuses a zero TTL with the bare command name, and the TTL stays
+      Given the client has sent "SET session alice EX 100"
+      When the client sends "GETEX session EX 0"
+      Then the reply is an error saying "ERR invalid expire time in getex"
+      And "TTL session" replies a number from 99 to 100
+
     @since_6_2 @own_server @needs_debug
     Scenario: GETEX … PXAT with a time in the past returns the value and deletes the key at once
       # Unlike SET … EXAT in the past: GETEX deletes the key itself (and notifies del).
