@@ -9,6 +9,8 @@ key from the token alone, and a user's index from the user id alone, and both la
     <ns>:{s<bucket>}:session:<token>   hash   data fields, plus meta fields starting with '~'
                                               (~user, ~created, ~deadline, ~idle: times in server ms)
     <ns>:{s<bucket>}:user:<user id>    zset   token -> absolute deadline (ms): the user's sessions
+    <ns>:{s<bucket>}:op:<operation>    string the reply of a finished create, rotate or revoke, kept a few
+                                              minutes: its retry replies the same (redisbehaviors.idempotency)
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from redisbehaviors.keyschema import tagged
 from redisbehaviors.validation import validate_id, validate_namespace
 
 BUCKETS = 1024
-_TOKEN = re.compile(r"(\d{1,4})\.[A-Za-z0-9_-]{22,86}")
+# ASCII digits without a leading zero: "0417" or a non-ASCII digit such as "\u0661" would name bucket 417 or 1
+# through int() while the key's hash tag said otherwise (another slot than the user's index).
+_TOKEN = re.compile(r"(0|[1-9][0-9]{0,3})\.[A-Za-z0-9_-]{22,86}")
 
 
 def bucket_of(user_id: str) -> int:
@@ -59,3 +63,7 @@ class SessionKeys:
 
     def user_prefix(self, bucket: int) -> str:
         return tagged(self.namespace, f"s{bucket}", "user", "")
+
+    def operation(self, bucket: int, operation_id: str) -> str:
+        """The record of one create, rotate or revoke, in the bucket of the keys it changed."""
+        return tagged(self.namespace, f"s{bucket}", "op", validate_id(operation_id, "operation_id"))

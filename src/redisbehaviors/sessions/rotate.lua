@@ -1,9 +1,18 @@
 -- Rotate a session's token (against session fixation): the data moves to the new token, the old
 -- token stops working, the user's index follows, all at once.  Absolute deadline unchanged.
 -- KEYS[1] the old session hash   KEYS[2] the new session hash (same bucket, same slot)
+-- KEYS[3] this call's operation record (same slot)
 -- ARGV[1] the user index prefix (+ user id = the index key, same slot)
--- ARGV[2] the old token          ARGV[3] the new token
--- Reply: 1 rotated, 0 the old session is gone, -1 the new token exists already (nothing changed)
+-- ARGV[2] the old token          ARGV[3] the new token   ARGV[4] how long the record is kept, ms
+-- Reply: the new token when rotated, 0 the old session is gone, -1 the new token exists already
+-- (nothing changed).  The record (operation id -> new token) makes a retry whose first reply was lost
+-- reply the new token instead of "gone": without it the user was logged out, the new session orphaned.
+-- It is keyed by the operation id, a secret of the call, not by the old token: whoever still holds
+-- the old token (the point of rotating) cannot learn the new one by rotating again.
+local done = op_replay(KEYS[3])
+if done then
+  return done
+end
 local now = now_ms()
 local meta = redis.call('HMGET', KEYS[1], '~user', '~deadline', '~idle')
 if not meta[1] then
@@ -28,4 +37,4 @@ redis.call('ZADD', index, int(deadline), ARGV[3])
 redis.call('ZREM', index, ARGV[2])
 local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', index, last[2])
-return 1
+return op_record(KEYS[3], ARGV[3], ARGV[4])
