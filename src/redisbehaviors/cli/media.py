@@ -27,18 +27,12 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-import redis
-
 from redisbehaviors.cli.connection import add_connection_arguments, connect
 from redisbehaviors.errors import RedisBehaviorsError
 from redisbehaviors.media.handlers import resolve
 from redisbehaviors.media.monitor import Monitor, PipelineHealth
 from redisbehaviors.media.pipeline import MediaPipeline, ServerFeatures
-from redisbehaviors.media.worker import Worker
-from redisbehaviors.serverinfo import parse_version
-
-#: Redis 8.2 brought XACKDEL and XADD … ACKED (see MediaPipeline's ServerFeatures).
-XACKDEL_SINCE = (8, 2, 0)
+from redisbehaviors.media.worker import GroupReset, Worker
 
 
 def _common() -> argparse.ArgumentParser:
@@ -106,18 +100,6 @@ def register(subparsers: Any) -> None:
     replay.set_defaults(handler=run_dead_replay)
 
 
-def server_features(client: redis.Redis) -> ServerFeatures:
-    """What the server offers, from ``HELLO`` (no ``INFO`` needed); INFO only before Redis 6.0."""
-    try:
-        reply = client.execute_command("HELLO")
-    except redis.ResponseError:
-        return ServerFeatures.detect(client)
-    if isinstance(reply, list):  # RESP2: a flat list of name, value pairs
-        reply = dict(zip(reply[::2], reply[1::2], strict=True))
-    newer = parse_version(str(reply["version"])) >= XACKDEL_SINCE
-    return ServerFeatures(xackdel=newer, trim_acked=newer)
-
-
 def _pipeline(args: argparse.Namespace, *, worker: bool = False) -> MediaPipeline:
     # The worker runs for long: it rides out a short outage, and its socket waits longer than one BLOCK.
     client = connect(args, retries=2, socket_timeout=args.block_ms / 1000 + 10) if worker else connect(args)
@@ -130,7 +112,7 @@ def _pipeline(args: argparse.Namespace, *, worker: bool = False) -> MediaPipelin
         max_deliveries=args.max_deliveries,
         maxlen=args.maxlen,
         delete_on_ack=args.delete_on_ack,
-        features=server_features(client),
+        features=ServerFeatures.detect(client),  # from HELLO: no INFO needed
     )
 
 
@@ -164,7 +146,9 @@ def run_worker(args: argparse.Namespace) -> int:
     try:
         handler = resolve(args.job_handler)
         pipeline = _pipeline(args, worker=True)
-        worker = Worker(pipeline, name, handler, batch_size=args.batch, block_ms=args.block_ms)
+        worker = Worker(
+            pipeline, name, handler, batch_size=args.batch, block_ms=args.block_ms, on_reset=_print_reset
+        )
     except RedisBehaviorsError as exc:
         return _fail(str(exc))
     previous = {
@@ -178,6 +162,14 @@ def run_worker(args: argparse.Namespace) -> int:
             signal.signal(signum, handler)
     print(f"worker {name} stopped: {json.dumps(asdict(stats))}", flush=True)
     return 0
+
+
+def _print_reset(reset: GroupReset) -> None:
+    print(
+        f"worker {reset.consumer}: consumer group {reset.group} was missing (the server lost its data?): "
+        "created again; the jobs it held are lost",
+        flush=True,
+    )
 
 
 def _print_health(health: PipelineHealth) -> None:

@@ -10,7 +10,11 @@ not enough.
     <ns>:{<pipeline>}:dead                 stream   dead letters: reason, deliveries, original id
     <ns>:{<pipeline>}:results              stream   one entry per applied job (the job's effect)
     <ns>:{<pipeline>}:mark:<job>           string   "applied" or "dead": the job's outcome, with a TTL
-    <ns>:{<pipeline>}:submitted:<job>      string   entry id of an idempotent submit, with a TTL
+    <ns>:{<pipeline>}:submitted:<job>      string   "<entry id> <operation id>" of a submit, with a TTL
+    <ns>:{<pipeline>}:op:<operation>       string   the reply of a finished step (JSON), kept for a retry
+
+Job ids and operation ids are identifiers (no ``:``, braces or whitespace), and each kind of key has
+its own fixed segment, so no two parts can make the same key.
 """
 
 from __future__ import annotations
@@ -50,3 +54,6 @@ class MediaKeys:
 
     def submitted(self, job_id: str) -> str:
         return self._key("submitted", job_id)
+
+    def op(self, operation_id: str) -> str:
+        return self._key("op", operation_id)

@@ -5,10 +5,17 @@ Read from ``XINFO GROUPS`` (``lag`` and ``entries-read`` since 7.0), ``XINFO CON
 
 Verdicts, per consumer:
 
-* ``stuck``: it holds pending jobs and has not talked to the server for ``stuck_after_ms``
-  (a live worker reads or extends its lease well within the lease, so this one is dead or hung);
-* ``idle``: nothing pending and silent for ``stuck_after_ms`` (a worker that went away cleanly);
+* ``stuck``: it holds pending jobs and has not read or claimed a job for ``stuck_after_ms`` (a
+  live worker reads, or extends its lease with ``XCLAIM … JUSTID``, well within the lease, so this
+  one is dead or hung);
+* ``idle``: nothing pending and no job read or claimed for ``stuck_after_ms`` (a worker that went
+  away cleanly);
 * ``ok`` otherwise.
+
+"Has not read or claimed" is ``XINFO CONSUMERS`` ``inactive`` (7.2+): the time since the consumer's
+last successful read or claim (``-1``: never).  From 7.2 ``idle`` is reset by every attempted read,
+even an empty ``XREADGROUP`` or an ``XAUTOCLAIM`` that claims nothing (redis/redis#11099), so a hung
+worker's polling would hide it; before 7.2 there is no ``inactive`` and ``idle`` is the measure.
 
 For the group: ``no-group``, ``stuck`` (some consumer is), ``backlogged`` (lag above ``max_lag``
 or the oldest pending job older than ``max_pending_age_ms``), else ``ok``.
@@ -24,8 +31,9 @@ from dataclasses import dataclass, field
 
 import redis
 
+from redisbehaviors.errors import InvalidInput
 from redisbehaviors.media.pipeline import MediaPipeline, entry_age_ms
-from redisbehaviors.validation import validate_count
+from redisbehaviors.validation import validate_count, validate_ttl_ms
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,14 @@ class Monitor:
         max_pending_age_ms: int | None = None,
         lag_scan_limit: int = 10_000,
     ) -> None:
+        if not isinstance(pipeline, MediaPipeline):
+            raise InvalidInput(f"pipeline must be a MediaPipeline, got {type(pipeline).__name__}")
         self.pipeline = pipeline
         stuck = pipeline.lease_ms if stuck_after_ms is None else stuck_after_ms
-        self.stuck_after_ms = validate_count(stuck, "stuck_after_ms", minimum=1)
+        self.stuck_after_ms = validate_ttl_ms(stuck, "stuck_after_ms")
         self.max_lag = validate_count(max_lag, "max_lag")
         age = 10 * pipeline.lease_ms if max_pending_age_ms is None else max_pending_age_ms
-        self.max_pending_age_ms = validate_count(age, "max_pending_age_ms", minimum=1)
+        self.max_pending_age_ms = validate_ttl_ms(age, "max_pending_age_ms")
         self.lag_scan_limit = validate_count(lag_scan_limit, "lag_scan_limit", minimum=1, maximum=1_000_000)
 
     def check(self) -> PipelineHealth:
@@ -130,17 +140,20 @@ class Monitor:
         last = info.get("last-delivered-id") or "0-0"
         start = "-" if last == "0-0" else f"({last}"
         try:
-            rows = self.pipeline.client.xrange(
-                self.pipeline.keys.jobs, start, "+", count=self.lag_scan_limit + 1
-            )
+            rows = self.pipeline.client.xrange(self.pipeline.keys.jobs, start, "+", count=self.lag_scan_limit + 1)
         except redis.ResponseError:
             return None, False
         return min(len(rows), self.lag_scan_limit), len(rows) <= self.lag_scan_limit
 
     def _consumer(self, row: dict) -> ConsumerHealth:
-        pending, idle = int(row["pending"]), int(row["idle"])
-        verdict = ("stuck" if pending else "idle") if idle >= self.stuck_after_ms else "ok"
-        return ConsumerHealth(str(row["name"]), pending, idle, verdict)
+        """``idle_ms``: time since the consumer last read or claimed a job (``inactive`` from 7.2, else ``idle``)."""
+        pending, silent = int(row["pending"]), int(row["idle"])
+        inactive = row.get("inactive")
+        if inactive is not None and int(inactive) >= 0:
+            silent = int(inactive)
+        # inactive == -1: the consumer never read a job; its idle time (since it was created) is the measure
+        verdict = ("stuck" if pending else "idle") if silent >= self.stuck_after_ms else "ok"
+        return ConsumerHealth(str(row["name"]), pending, silent, verdict)
 
     def _verdict(self, health: PipelineHealth) -> None:
         for consumer in health.consumers:
@@ -153,9 +166,7 @@ class Monitor:
             health.reasons.append(f"lag {health.lag} is above {self.max_lag}")
         age = health.oldest_pending_age_ms
         if age is not None and age > self.max_pending_age_ms:
-            health.reasons.append(
-                f"oldest pending job is {age} ms old (threshold {self.max_pending_age_ms} ms)"
-            )
+            health.reasons.append(f"oldest pending job is {age} ms old (threshold {self.max_pending_age_ms} ms)")
         if health.stuck_consumers:
             health.verdict = "stuck"
         elif health.reasons:

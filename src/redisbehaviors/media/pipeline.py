@@ -9,13 +9,22 @@ the effect is applied once.  Jobs whose worker died are taken over with :meth:`r
 ``max_deliveries``.
 
 Everything here is one round trip per call and validated before anything is sent.
+
+Exactly once under retries: a client that sends a command again after a lost reply (redis-py's
+``Retry`` does) must not double an effect.  Every submit records its entry under the job id, and
+every other step that writes (apply, fail, release, replay, a retire step, recording deleted
+entries) records its reply under a per-call operation id (:mod:`redisbehaviors.idempotency`), so
+the retry returns the first call's reply.  Reads that deliver (``XREADGROUP``, ``XAUTOCLAIM``) stay
+at least once: a delivery whose reply was lost stays pending and is reclaimed after the lease.
+See ``docs/streams/media.md``, "Exactly once under retries".
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,15 +32,29 @@ from typing import Any
 import redis
 
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.idempotency import OPERATION_TTL_MS, new_operation_id, validate_operation_ttl
 from redisbehaviors.media.errors import NotReplayable, UnknownDeadLetter
 from redisbehaviors.media.keys import MediaKeys
 from redisbehaviors.scripts import load_script
 from redisbehaviors.serverinfo import parse_version
-from redisbehaviors.validation import stream_id_key, validate_count, validate_id, validate_stream_id
+from redisbehaviors.validation import (
+    shown,
+    stream_id_key,
+    validate_client,
+    validate_count,
+    validate_id,
+    validate_stream_id,
+    validate_ttl_ms,
+)
 
 MAX_BATCH = 1000
 MAX_PAYLOAD_BYTES = 256 * 1024
+MAX_REASON_CHARS = 1000
 DAY_MS = 24 * 3600 * 1000
+#: The stream bound when neither ``maxlen`` nor ``retention_ms`` is given.
+DEFAULT_MAXLEN = 100_000
+#: Redis 8.2 brought XACKDEL and XADD … ACKED.
+XACKDEL_SINCE = (8, 2, 0)
 #: Reason recorded for entries that vanished from the stream while pending (trimmed or ``XDEL``).
 DELETED_REASON = "deleted from the stream before it was acknowledged"
 
@@ -45,11 +68,28 @@ class ServerFeatures:
 
     @classmethod
     def detect(cls, client: redis.Redis | redis.RedisCluster) -> ServerFeatures:
+        """From the version ``HELLO`` reports: every user may send it (no grant), unlike ``INFO``, which
+        is ``@dangerous``.  ``INFO server`` only when ``HELLO`` is refused (servers before 6.0)."""
+        newer = parse_version(server_version(client)) >= XACKDEL_SINCE
+        return cls(xackdel=newer, trim_acked=newer)
+
+
+def server_version(client: redis.Redis | redis.RedisCluster) -> str:
+    """The server's version text, from ``HELLO`` (a map under RESP3, a flat name/value list under RESP2)."""
+    cluster = isinstance(client, redis.RedisCluster)
+    try:
+        if cluster:  # HELLO has no key: ask one node (a cluster runs one version)
+            reply = client.execute_command("HELLO", target_nodes=client.get_random_node())
+        else:
+            reply = client.execute_command("HELLO")
+    except redis.ResponseError:
         info = client.info("server")
         if "redis_version" not in info:  # RedisCluster: one dict per node
             info = next(iter(info.values()))
-        newer = parse_version(str(info["redis_version"])) >= (8, 2, 0)
-        return cls(xackdel=newer, trim_acked=newer)
+        return str(info["redis_version"])
+    if isinstance(reply, list):
+        reply = dict(zip(reply[::2], reply[1::2], strict=True))
+    return str(reply["version"])
 
 
 @dataclass(frozen=True)
@@ -139,22 +179,46 @@ def stream_entries(reply: Any) -> list[tuple[str, dict[str, str]]]:
     return list(reply[0][1])
 
 
-def _encode_payload(payload: Mapping[str, Any] | None) -> str:
+def _encode_payload(payload: Mapping[str, Any] | None, what: str = "payload") -> str:
     if payload is None:
         return "{}"
     if not isinstance(payload, Mapping):
-        raise InvalidInput(f"payload must be a mapping, got {type(payload).__name__}")
+        raise InvalidInput(f"{what} must be a mapping, got {type(payload).__name__}")
     try:
+        # ensure_ascii: the text is ASCII whatever the strings hold (lone surrogates included);
+        # a 5000-digit int raises ValueError here, before anything reaches the wire
         text = json.dumps(dict(payload), separators=(",", ":"), sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"payload must be JSON-serialisable: {exc}") from exc
-    if len(text.encode()) > MAX_PAYLOAD_BYTES:
-        raise InvalidInput(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes once encoded")
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidInput(f"{what} must be JSON-serialisable: {shown(exc, 200)}") from exc
+    if len(text) > MAX_PAYLOAD_BYTES:
+        raise InvalidInput(f"{what} is larger than {MAX_PAYLOAD_BYTES} bytes once encoded")
     return text
 
 
 def _encode_result(result: Mapping[str, Any] | None) -> str:
-    return "" if result is None else _encode_payload(result)
+    return "" if result is None else _encode_payload(result, "a handler's result")
+
+
+def _job_arg(job: object) -> Job:
+    """A :class:`Job` whose ids can reach a key and a stream command (it may have been built by hand)."""
+    if not isinstance(job, Job):
+        raise InvalidInput(f"expected a Job, got {type(job).__name__}")
+    validate_stream_id(job.entry_id, "job entry id")
+    validate_id(job.job_id, "job id")
+    return job
+
+
+def _entry_ids(entry_ids: object, what: str = "entry ids") -> list[str]:
+    if isinstance(entry_ids, str | bytes) or not isinstance(entry_ids, Iterable):
+        raise InvalidInput(f"{what} must be a sequence of stream ids, got {type(entry_ids).__name__}")
+    ids = list(entry_ids)
+    if len(ids) > MAX_BATCH:
+        raise InvalidInput(f"at most {MAX_BATCH} {what} per call, got {len(ids)}")
+    return [validate_stream_id(i) for i in ids]
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
 
 
 def _decode_payload(text: str | None) -> dict[str, Any] | None:
@@ -174,7 +238,8 @@ class MediaPipeline:
     pipeline's hash tag (:mod:`redisbehaviors.media.keys`).
 
     * ``maxlen`` / ``retention_ms``: bound the job stream by count (``MAXLEN ~``) or by age
-      (``MINID ~`` from the server clock); at most one of them.  On 8.2+ trimming adds ``ACKED``
+      (``MINID ~`` from the server clock); at most one of them (``maxlen=None``: no bound).  Without
+      either, ``maxlen`` is ``DEFAULT_MAXLEN``.  On 8.2+ trimming adds ``ACKED``
       so that it never drops a job the group has not acknowledged; on 7.0 it may, so size the
       bound well above the largest backlog (trimmed pending jobs end up as dead letters).
     * ``lease_ms``: how long a job may stay pending before another worker may reclaim it; it
@@ -182,6 +247,11 @@ class MediaPipeline:
     * ``max_deliveries``: the handler is called at most this many times per job.
     * ``delete_on_ack``: delete entries when they are acknowledged (``XACKDEL`` on 8.2+, else
       ``XACK`` + ``XDEL`` in the same script), so the stream holds only unfinished jobs.
+    * ``operation_ttl_ms``: how long a step's reply is kept for a retry of the same call (and a
+      submit without a job id is recognised); ``idempotency_ttl_ms`` is that window for job ids
+      a producer gives.
+    * ``features``: what the server offers (:class:`ServerFeatures`), detected from ``HELLO`` when
+      not given.
     """
 
     def __init__(
@@ -191,34 +261,41 @@ class MediaPipeline:
         namespace: str = "media",
         pipeline: str = "jobs",
         group: str = "workers",
-        maxlen: int | None = 100_000,
+        maxlen: int | _Unset | None = _Unset.UNSET,
         retention_ms: int | None = None,
         lease_ms: int = 60_000,
         max_deliveries: int = 5,
         delete_on_ack: bool = False,
         mark_ttl_ms: int = 7 * DAY_MS,
         idempotency_ttl_ms: int = DAY_MS,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
         results_maxlen: int = 100_000,
         dead_letter_maxlen: int = 100_000,
         features: ServerFeatures | None = None,
     ) -> None:
-        self.client = client
+        self.client = validate_client(client)  # type: ignore[assignment]
         self.keys = MediaKeys(namespace, pipeline)
         self.group = validate_id(group, "group")
+        if maxlen is _Unset.UNSET:
+            maxlen = DEFAULT_MAXLEN if retention_ms is None else None
         if maxlen is not None and retention_ms is not None:
             raise InvalidInput("give maxlen or retention_ms, not both")
         self.maxlen = None if maxlen is None else validate_count(maxlen, "maxlen", minimum=1)
-        self.retention_ms = (
-            None if retention_ms is None else validate_count(retention_ms, "retention_ms", minimum=1)
-        )
-        self.lease_ms = validate_count(lease_ms, "lease_ms", minimum=1)
+        self.retention_ms = None if retention_ms is None else validate_ttl_ms(retention_ms, "retention_ms")
+        # XAUTOCLAIM's min idle time and XCLAIM's IDLE are ms counts the server adds to its clock
+        self.lease_ms = validate_ttl_ms(lease_ms, "lease_ms")
         self.max_deliveries = validate_count(max_deliveries, "max_deliveries", minimum=1, maximum=1000)
-        self.delete_on_ack = bool(delete_on_ack)
-        self.mark_ttl_ms = validate_count(mark_ttl_ms, "mark_ttl_ms", minimum=1)
-        self.idempotency_ttl_ms = validate_count(idempotency_ttl_ms, "idempotency_ttl_ms", minimum=1)
+        if not isinstance(delete_on_ack, bool):
+            raise InvalidInput(f"delete_on_ack must be True or False, got {shown(delete_on_ack)}")
+        self.delete_on_ack = delete_on_ack
+        self.mark_ttl_ms = validate_ttl_ms(mark_ttl_ms, "mark_ttl_ms")
+        self.idempotency_ttl_ms = validate_ttl_ms(idempotency_ttl_ms, "idempotency_ttl_ms")
+        self.operation_ttl_ms = validate_operation_ttl(operation_ttl_ms)
         self.results_maxlen = validate_count(results_maxlen, "results_maxlen", minimum=1)
         self.dead_letter_maxlen = validate_count(dead_letter_maxlen, "dead_letter_maxlen", minimum=1)
-        self.features = features if features is not None else ServerFeatures.detect(client)
+        if features is not None and not isinstance(features, ServerFeatures):
+            raise InvalidInput(f"features must be a ServerFeatures, got {type(features).__name__}")
+        self.features = features if features is not None else ServerFeatures.detect(self.client)
         self._submit = load_script(client, __package__, "submit")
         self._apply = load_script(client, __package__, "apply")
         self._deadletter = load_script(client, __package__, "deadletter")
@@ -227,6 +304,7 @@ class MediaPipeline:
         self._retire = load_script(client, __package__, "retire")
         self._replay = load_script(client, __package__, "replay")
         self._clock = load_script(client, __package__, "clock")
+        self._deleted = load_script(client, __package__, "deleted")
 
     @property
     def ack_mode(self) -> str:
@@ -258,57 +336,61 @@ class MediaPipeline:
             mode, value = "minid", self.retention_ms
         else:
             mode, value = "none", 0
-        return [mode, value, "1" if self.features.trim_acked else "0", self.idempotency_ttl_ms]
+        return [mode, value, "1" if self.features.trim_acked else "0"]
 
-    def _queue_submit(
-        self, target: Any, kind: str, payload: Mapping[str, Any] | None, job_id: str | None
-    ) -> tuple[Any, Callable[[Any], Submitted]]:
-        """Send (or queue on a pipeline) one submit; returns the call's reply and its decoder.
+    def _prepare_submit(
+        self, kind: object, payload: Mapping[str, Any] | None, job_id: object
+    ) -> tuple[list[str], list[str | int], str]:
+        """The keys and arguments of one ``submit.lua`` call, validated; and the job id.
 
-        A plain submit trimmed by MAXLEN is one ``XADD``; an idempotent one (a job id given) and
-        MINID retention (which needs the server clock) go through ``submit.lua``.
+        Every submit records its entry under the job id: for ``idempotency_ttl_ms`` when the producer
+        gave the id, for ``operation_ttl_ms`` (long enough for any retry) when it was generated here.
         """
         validate_id(kind, "kind", max_length=64)
         body = _encode_payload(payload)
-        mode, value, acked, ttl = self._trim_args()
-        if job_id is None and mode != "minid":
-            new_id = uuid.uuid4().hex
-            args: list[Any] = ["XADD", self.keys.jobs]
-            if mode == "maxlen":
-                args += (["ACKED"] if acked == "1" else []) + ["MAXLEN", "~", value]
-            args += ["*", "job", new_id, "kind", kind, "payload", body]
-            return target.execute_command(*args), lambda reply: Submitted(reply, new_id, False)
-        keys = [self.keys.jobs]
         if job_id is None:
-            job_id = uuid.uuid4().hex
+            chosen, ttl = uuid.uuid4().hex, self.operation_ttl_ms
         else:
-            keys.append(self.keys.submitted(validate_id(job_id, "job id")))
-        chosen = job_id
-        reply = self._submit(keys=keys, args=[chosen, kind, body, mode, value, acked, ttl], client=target)
-        return reply, lambda reply: Submitted(reply[0], chosen, bool(reply[1]))
+            chosen, ttl = validate_id(job_id, "job id"), self.idempotency_ttl_ms
+        keys = [self.keys.jobs, self.keys.submitted(chosen)]
+        return keys, [chosen, str(kind), body, *self._trim_args(), ttl, new_operation_id()], chosen
 
-    def submit(
-        self, kind: str, payload: Mapping[str, Any] | None = None, *, job_id: str | None = None
-    ) -> Submitted:
-        """Add a job; with ``job_id`` the submit is idempotent for ``idempotency_ttl_ms``."""
-        reply, decode = self._queue_submit(self.client, kind, payload, job_id)
-        return decode(reply)
+    def _send_submit(self, target: Any, keys: list[str], args: list[str | int]) -> Any:
+        return self._submit(keys=keys, args=args, client=target)
 
-    def submit_many(
-        self, jobs: Iterable[tuple[str, Mapping[str, Any] | None, str | None]]
-    ) -> list[Submitted]:
+    def submit(self, kind: str, payload: Mapping[str, Any] | None = None, *, job_id: str | None = None) -> Submitted:
+        """Add a job; with ``job_id`` the submit is idempotent for ``idempotency_ttl_ms``.
+
+        ``duplicate`` is True when another call submitted this job id first (a retry of this very call,
+        after a lost reply, is not a duplicate: it returns the entry it added).
+        """
+        keys, args, chosen = self._prepare_submit(kind, payload, job_id)
+        reply = self._send_submit(self.client, keys, args)
+        return Submitted(reply[0], chosen, bool(reply[1]))
+
+    def submit_many(self, jobs: Iterable[tuple[str, Mapping[str, Any] | None, str | None]]) -> list[Submitted]:
         """Submit ``(kind, payload, job_id-or-None)`` triples in one round trip (not a transaction).
 
         Every job is validated before anything is sent: one bad job and none is submitted.
         """
-        jobs = list(jobs)
-        if len(jobs) > MAX_BATCH:
-            raise InvalidInput(f"at most {MAX_BATCH} jobs per call, got {len(jobs)}")
-        if not jobs:
+        if isinstance(jobs, str | bytes | Mapping) or not isinstance(jobs, Iterable):
+            raise InvalidInput(f"jobs must be a sequence of (kind, payload, job_id) triples, got {type(jobs).__name__}")
+        prepared = []
+        for index, job in enumerate(jobs):
+            if index >= MAX_BATCH:
+                raise InvalidInput(f"at most {MAX_BATCH} jobs per call")
+            if not isinstance(job, tuple | list) or len(job) != 3:
+                raise InvalidInput(f"job {index} must be a (kind, payload, job_id) triple, got {shown(job)}")
+            prepared.append(self._prepare_submit(*job))
+        if not prepared:
             return []
         pipe = self.client.pipeline(transaction=False)
-        decoders = [self._queue_submit(pipe, kind, payload, job_id)[1] for kind, payload, job_id in jobs]
-        return [decode(reply) for decode, reply in zip(decoders, pipe.execute(), strict=True)]
+        for keys, args, _ in prepared:
+            self._send_submit(pipe, keys, args)
+        return [
+            Submitted(reply[0], chosen, bool(reply[1]))
+            for (_, _, chosen), reply in zip(prepared, pipe.execute(), strict=True)
+        ]
 
     # ------------------------------------------------------------------------------------ reading
 
@@ -323,16 +405,12 @@ class MediaPipeline:
         validate_id(consumer, "consumer")
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
         if block_ms is not None:
-            validate_count(block_ms, "block_ms")
-        reply = self.client.xreadgroup(
-            self.group, consumer, {self.keys.jobs: ">"}, count=count, block=block_ms
-        )
+            validate_ttl_ms(block_ms, "block_ms", minimum=0)  # BLOCK: the server adds it to its clock
+        reply = self.client.xreadgroup(self.group, consumer, {self.keys.jobs: ">"}, count=count, block=block_ms)
         jobs = [self._job(entry_id, fields, 1) for entry_id, fields in stream_entries(reply)]
         return [job for job in jobs if job is not None]
 
-    def read_own_pending(
-        self, consumer: str, *, after: str = "0", count: int = 10
-    ) -> tuple[list[Job], list[str], str]:
+    def read_own_pending(self, consumer: str, *, after: str = "0", count: int = 10) -> tuple[list[Job], list[str], str]:
         """History read (``XREADGROUP … <id>``): this consumer's pending entries with ids above ``after``.
 
         Returns ``(jobs, deleted_ids, last_id)``; ``last_id`` is ``after`` when nothing was left.
@@ -370,18 +448,15 @@ class MediaPipeline:
         return {row["message_id"]: int(row["times_delivered"]) for row in rows}
 
     def _record_deleted(self, entry_ids: Sequence[str], consumer: str, counts: Mapping[str, int]) -> None:
-        """Dead-letter entries that vanished while pending, and acknowledge them, in one transaction."""
+        """Dead-letter entries that vanished while pending, and acknowledge them, in one script
+        (a retried ``MULTI``/``EXEC`` whose reply was lost would add each dead letter twice)."""
         if not entry_ids:
             return
-        pipe = self.client.pipeline(transaction=True)
-        for entry_id in entry_ids:
-            fields: dict[str, Any] = {"reason": DELETED_REASON, "original-id": entry_id}
-            if entry_id in counts:
-                fields["deliveries"] = counts[entry_id]
-            fields.update({"consumer": consumer, "group": self.group})
-            pipe.xadd(self.keys.dead, fields, maxlen=self.dead_letter_maxlen, approximate=True)
-        pipe.xack(self.keys.jobs, self.group, *entry_ids)
-        pipe.execute()
+        pairs = [part for entry_id in entry_ids for part in (entry_id, counts.get(entry_id, ""))]
+        self._deleted(
+            keys=[self.keys.jobs, self.keys.dead, self.keys.op(new_operation_id())],
+            args=[self.group, consumer, self.dead_letter_maxlen, self.operation_ttl_ms, DELETED_REASON, *pairs],
+        )
 
     # ------------------------------------------------------------------------------------ finishing
 
@@ -392,40 +467,56 @@ class MediaPipeline:
         job without output).  Returns one status per job: ``applied``, ``duplicate`` (its effect
         was applied by an earlier delivery) or ``dead`` (it was dead-lettered meanwhile).
         """
+        if isinstance(results, str | bytes | Mapping) or not isinstance(results, Sequence):
+            raise InvalidInput(f"results must be a sequence of (job, result) pairs, got {type(results).__name__}")
         if not results:
             return []
         if len(results) > MAX_BATCH:
             raise InvalidInput(f"at most {MAX_BATCH} jobs per call, got {len(results)}")
-        keys = [self.keys.jobs, self.keys.results]
-        args: list[str | int] = [self.group, self.ack_mode, self.mark_ttl_ms, self.results_maxlen]
-        for job, result in results:
-            keys.append(self.keys.mark(validate_id(job.job_id, "job id")))
-            args += [validate_stream_id(job.entry_id), job.job_id, _encode_result(result)]
+        keys = [self.keys.jobs, self.keys.results, self.keys.op(new_operation_id())]
+        args: list[str | int] = [
+            self.group,
+            self.ack_mode,
+            self.mark_ttl_ms,
+            self.results_maxlen,
+            self.operation_ttl_ms,
+        ]
+        for pair in results:
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise InvalidInput(f"each result must be a (job, result) pair, got {shown(pair)}")
+            job, result = _job_arg(pair[0]), pair[1]
+            keys.append(self.keys.mark(job.job_id))
+            args += [job.entry_id, job.job_id, _encode_result(result)]
         return list(self._apply(keys=keys, args=args))
 
     def fail(self, job: Job, consumer: str, reason: str) -> FailOutcome:
         """The handler failed: retry the job (next reclaim) or, at ``max_deliveries``, dead-letter it."""
         return self._dead_letter(job, consumer, reason, threshold=self.max_deliveries, retry=True)
 
-    def _dead_letter(
-        self, job: Job, consumer: str, reason: str, *, threshold: int, retry: bool
-    ) -> FailOutcome:
+    def _dead_letter(self, job: Job, consumer: str, reason: str, *, threshold: int, retry: bool) -> FailOutcome:
         validate_id(consumer, "consumer")
+        _job_arg(job)
         if not isinstance(reason, str) or not reason:
             raise InvalidInput("a dead-letter reason must be a non-empty string")
+        reason = reason[:MAX_REASON_CHARS]
+        try:
+            reason.encode()
+        except UnicodeEncodeError as exc:
+            raise InvalidInput(f"a dead-letter reason must be valid Unicode text: {exc.reason}") from exc
         outcome, deliveries, dead_id = self._deadletter(
-            keys=[self.keys.jobs, self.keys.dead, self.keys.mark(job.job_id)],
+            keys=[self.keys.jobs, self.keys.dead, self.keys.mark(job.job_id), self.keys.op(new_operation_id())],
             args=[
                 self.group,
                 consumer,
-                validate_stream_id(job.entry_id),
+                job.entry_id,
                 job.job_id,
-                reason[:1000],
+                reason,
                 threshold,
                 self.lease_ms if retry else "",
                 self.ack_mode,
                 self.mark_ttl_ms,
                 self.dead_letter_maxlen,
+                self.operation_ttl_ms,
             ],
         )
         return FailOutcome(outcome, int(deliveries), dead_id or None)
@@ -436,18 +527,24 @@ class MediaPipeline:
         ``XCLAIM <self> 0 <id> JUSTID`` does not count a delivery (without ``JUSTID`` it would).
         """
         validate_id(consumer, "consumer")
-        ids = [validate_stream_id(i) for i in entry_ids]
+        ids = _entry_ids(entry_ids)
         if not ids:
             return []
+        # idempotent by nature: a retry resets the idle time again and reports the same ids
         return list(self._extend(keys=[self.keys.jobs], args=[self.group, consumer, *ids]))
 
     def release(self, consumer: str, entry_ids: Sequence[str]) -> int:
         """Give back jobs read but not handled: the next reclaim takes them; the delivery is not counted."""
         validate_id(consumer, "consumer")
-        ids = [validate_stream_id(i) for i in entry_ids]
+        ids = _entry_ids(entry_ids)
         if not ids:
             return 0
-        return int(self._release(keys=[self.keys.jobs], args=[self.group, consumer, self.lease_ms, *ids]))
+        return int(
+            self._release(
+                keys=[self.keys.jobs, self.keys.op(new_operation_id())],
+                args=[self.group, consumer, self.lease_ms, self.operation_ttl_ms, *ids],
+            )
+        )
 
     # ------------------------------------------------------------------------------------ reclaim
 
@@ -466,10 +563,8 @@ class MediaPipeline:
         if cursor != "0-0":
             validate_stream_id(cursor, "cursor")
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
-        idle = self.lease_ms if min_idle_ms is None else validate_count(min_idle_ms, "min_idle_ms")
-        reply = self.client.xautoclaim(
-            self.keys.jobs, self.group, consumer, idle, start_id=cursor, count=count
-        )
+        idle = self.lease_ms if min_idle_ms is None else validate_ttl_ms(min_idle_ms, "min_idle_ms", minimum=0)
+        reply = self.client.xautoclaim(self.keys.jobs, self.group, consumer, idle, start_id=cursor, count=count)
         next_cursor, entries = reply[0], reply[1]
         deleted = list(reply[2]) if len(reply) > 2 else []
         result = ReclaimPass(next_cursor, deleted=deleted)
@@ -508,8 +603,8 @@ class MediaPipeline:
         moved = deleted = 0
         while True:
             step_moved, step_deleted, finished = self._retire(
-                keys=[self.keys.jobs, self.keys.dead],
-                args=[self.group, consumer, heir, batch, self.dead_letter_maxlen],
+                keys=[self.keys.jobs, self.keys.dead, self.keys.op(new_operation_id())],
+                args=[self.group, consumer, heir, batch, self.dead_letter_maxlen, self.operation_ttl_ms],
             )
             moved, deleted = moved + int(step_moved), deleted + int(step_deleted)
             if int(finished):
@@ -522,11 +617,11 @@ class MediaPipeline:
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
         start = "-" if after is None else "(" + validate_stream_id(after, "after")
         return [
-            self._dead(entry_id, fields)
-            for entry_id, fields in self.client.xrange(self.keys.dead, start, "+", count)
+            self._dead(entry_id, fields) for entry_id, fields in self.client.xrange(self.keys.dead, start, "+", count)
         ]
 
     def dead_letter(self, dead_id: str) -> DeadLetter:
+        """One dead letter by its id; :class:`UnknownDeadLetter` when there is none."""
         rows = self.client.xrange(self.keys.dead, validate_stream_id(dead_id, "dead-letter id"), dead_id)
         if not rows:
             raise UnknownDeadLetter(f"no dead letter {dead_id!r}")
@@ -552,9 +647,10 @@ class MediaPipeline:
         if not letter.replayable:
             raise NotReplayable(f"dead letter {dead_id!r} has no job body to replay ({letter.reason})")
         assert letter.job_id is not None
+        validate_id(letter.job_id, "the dead letter's job id")
         new_id = self._replay(
-            keys=[self.keys.dead, self.keys.jobs, self.keys.mark(letter.job_id)],
-            args=[dead_id, letter.job_id],
+            keys=[self.keys.dead, self.keys.jobs, self.keys.mark(letter.job_id), self.keys.op(new_operation_id())],
+            args=[dead_id, letter.job_id, self.operation_ttl_ms],
         )
         if not new_id:
             raise UnknownDeadLetter(f"dead letter {dead_id!r} was replayed or removed meanwhile")

@@ -1,9 +1,15 @@
 -- Retire a consumer without losing its work: hand up to ARGV[4] of its pending entries to an heir
 -- (keeping their idle time and delivery count), and delete the consumer only in the call that
 -- finds nothing left, because XGROUP DELCONSUMER drops pending entries instead of moving them.
--- KEYS[1] jobs stream   KEYS[2] dead-letter stream
+-- A retry of the same step (its reply was lost) returns the first run's counts from the operation record.
+-- KEYS[1] jobs stream   KEYS[2] dead-letter stream   KEYS[3] this step's operation record
 -- ARGV[1] group   ARGV[2] retiring consumer   ARGV[3] heir   ARGV[4] batch size   ARGV[5] dead-letter MAXLEN
+-- ARGV[6] operation record TTL in ms
 -- Reply: {entries handed over, entries found deleted (recorded as dead letters), 1 if the consumer was deleted}
+local first = op_replay(KEYS[3])
+if first ~= nil then
+  return first
+end
 local rows = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', ARGV[4], ARGV[2])
 local moved, deleted = 0, 0
 for _, row in ipairs(rows) do
@@ -22,6 +28,6 @@ for _, row in ipairs(rows) do
 end
 if #rows < tonumber(ARGV[4]) then
   redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
-  return {moved, deleted, 1}
+  return op_record(KEYS[3], {moved, deleted, 1}, ARGV[6])
 end
-return {moved, deleted, 0}
+return op_record(KEYS[3], {moved, deleted, 0}, ARGV[6])

@@ -1,17 +1,21 @@
--- Submit one job with XADD, trimming the stream; with an idempotency key a repeated submit
--- returns the entry of the first one instead of adding a second.  (A plain submit trimmed by
--- MAXLEN does not need a script: the pipeline sends that XADD itself.)
--- KEYS[1] jobs stream   KEYS[2] (only for idempotent submits) the job's submitted-marker
+-- Submit one job with XADD, trimming the stream.  Every submit records its entry under the job id,
+-- so that a repeated submit returns the entry of the first one instead of adding a second: a
+-- retry after a lost reply (same job id, same operation id: reported as not a duplicate), or a
+-- producer submitting the same job id again within the idempotency window (reported as a duplicate).
+-- KEYS[1] jobs stream   KEYS[2] the job's submitted-marker
 -- ARGV[1] job id   ARGV[2] kind   ARGV[3] payload (JSON text)
 -- ARGV[4] trimming: "maxlen" | "minid" | "none"   ARGV[5] MAXLEN count, or MINID retention in ms
 -- ARGV[6] "1" to add ACKED (Redis >= 8.2: trimming never drops an entry a group has not acknowledged)
--- ARGV[7] idempotency window in ms
--- Reply: {entry id, 1 when this submit was a duplicate else 0}
-if KEYS[2] then
-  local existing = redis.call('GET', KEYS[2])
-  if existing then
+-- ARGV[7] how long the marker is kept, in ms   ARGV[8] operation id of this call
+-- Reply: {entry id, 1 when the job was submitted by another call before, else 0}
+local existing = redis.call('GET', KEYS[2])
+if existing then
+  local space = string.find(existing, ' ', 1, true)
+  if not space then  -- a marker written before operation ids: the entry id alone
     return {existing, 1}
   end
+  local first_op = string.sub(existing, space + 1)
+  return {string.sub(existing, 1, space - 1), first_op == ARGV[8] and 0 or 1}
 end
 local args = {KEYS[1]}
 if ARGV[4] ~= 'none' then
@@ -36,7 +40,5 @@ args[#args + 1] = ARGV[2]
 args[#args + 1] = 'payload'
 args[#args + 1] = ARGV[3]
 local id = redis.call('XADD', unpack(args))
-if KEYS[2] then
-  redis.call('SET', KEYS[2], id, 'PX', ARGV[7])
-end
+redis.call('SET', KEYS[2], id .. ' ' .. ARGV[8], 'PX', ARGV[7])
 return {id, 0}

@@ -1,7 +1,8 @@
 """Lua scripting: all-or-nothing checkout stock reservation with expiring holds."""
 
-from redisbehaviors.reservations.engine import LIBRARY_NAME, FunctionEngine, ScriptEngine
+from redisbehaviors.reservations.engine import LIBRARY_NAME, FunctionEngine, ScriptEngine, deploy_library
 from redisbehaviors.reservations.errors import (
+    LibraryNotLoaded,
     OrderConflict,
     OutOfStock,
     ReservationError,
@@ -21,6 +22,7 @@ __all__ = [
     "FunctionEngine",
     "Hold",
     "HoldState",
+    "LibraryNotLoaded",
     "OptimisticReservations",
     "OrderConflict",
     "OutOfStock",
@@ -37,4 +39,5 @@ __all__ = [
     "TooMuchContention",
     "UnknownOrder",
     "UnknownSku",
+    "deploy_library",
 ]

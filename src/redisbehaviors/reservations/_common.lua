@@ -11,6 +11,11 @@
 --   K[4] done    zset    <order id> -> when it left "held", in ms (retention pruning)
 --   K[5] audit   stream  one entry per state change (only when the audit cap is above 0)
 --   K[6] restocks hash  <restock id> -> "<sku> <qty>" (idempotent restocks)
+--   K[7] (set_stock and restock only) the call's operation record (prelude: op_replay/op_record)
+--
+-- Exactly once under retries: a hold remembers the operation id of the call that made it (op), closed
+-- it (closed_op) and last extended it (extended_op), so a retry of that call after a lost reply
+-- returns what the first run returned ('held', 'confirmed'...) instead of 'already_...'.
 
 -- Every count and time in these scripts is an integer, and goes to redis.call() through int()
 -- (see the prelude).
@@ -36,7 +41,7 @@ end
 -- Take a held order out of "held": its reserved quantities go to `dest` ('available' or 'sold').
 -- The caller has checked hold.state == 'held'; that check and this move run in one script, so
 -- the stock of one hold is returned or sold exactly once.
-local function close_hold(K, cap, order_id, hold, state, dest, now)
+local function close_hold(K, cap, order_id, hold, state, dest, now, op)
   for _, line in ipairs(hold.lines) do
     local sku, qty = line[1], tonumber(line[2])
     redis.call('HINCRBY', K[1], sku .. ':reserved', int(-qty))
@@ -44,6 +49,7 @@ local function close_hold(K, cap, order_id, hold, state, dest, now)
   end
   hold.state = state
   hold.closed = int(now)
+  hold.closed_op = op
   save_hold(K, order_id, hold)
   redis.call('ZREM', K[3], order_id)
   redis.call('ZADD', K[4], int(now), order_id)
@@ -83,20 +89,24 @@ end
 
 -- Confirm or cancel a held order (confirm.lua and cancel.lua are this call with their words):
 -- `state` is the state it is closed in ('confirmed' or 'cancelled'), `dest` where its reserved stock
--- goes ('sold' or 'available').  The deadline is checked first: an order past it is expired, never
--- confirmed.  Reply: `state` (closed now), 'already_<state>', 'expired' (it expired, by this call or
--- earlier: the stock went back once), the other closed state, or 'unknown' (no such order).
-local function settle(K, cap, order_id, state, dest)
+-- goes ('sold' or 'available'), `op` the call's operation id.  The deadline is checked first: an order
+-- past it is expired, never confirmed.  Reply: `state` (closed now, or by the first run of this call),
+-- 'already_<state>', 'expired' (it expired, by this call or earlier: the stock went back once), the
+-- other closed state, or 'unknown' (no such order).
+local function settle(K, cap, order_id, state, dest, op)
   local now = now_ms()
   local hold = load_hold(K, order_id)
   if hold == nil then
     return 'unknown'
   end
+  if hold.state == state and hold.closed_op == op then
+    return state  -- this call closed it; its reply was lost
+  end
   if expire_if_due(K, cap, order_id, hold, now) then
     return 'expired'
   end
   if hold.state == 'held' then
-    close_hold(K, cap, order_id, hold, state, dest, now)
+    close_hold(K, cap, order_id, hold, state, dest, now, op)
     return state
   end
   if hold.state == state then

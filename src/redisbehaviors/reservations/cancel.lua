@@ -1,8 +1,8 @@
 -- Cancel a held order: its reserved stock becomes available again.
 -- KEYS[1] stock hash  KEYS[2] holds hash  KEYS[3] expiry zset  KEYS[4] done zset  KEYS[5] audit stream
 -- KEYS[6] restocks hash (every script takes the same six keys of one partition)
--- ARGV[1] audit cap (0: no audit)   ARGV[2] order id
+-- ARGV[1] audit cap (0: no audit)   ARGV[2] order id   ARGV[3] operation id of this call
 -- Reply: 'cancelled' (returned now), 'already_cancelled', 'expired' (it had expired: the stock went
 -- back once, on expiry), 'confirmed' (a sale is not cancelled here), or 'unknown' (no such order).
 -- The body is settle() in _common.lua, shared with confirm.lua.
-return settle(KEYS, tonumber(ARGV[1]), ARGV[2], 'cancelled', 'available')
+return settle(KEYS, tonumber(ARGV[1]), ARGV[2], 'cancelled', 'available', ARGV[3])

@@ -13,6 +13,9 @@ The difference that matters in operation:
 * a Function library is part of the dataset: it survives ``SCRIPT FLUSH`` and ``FLUSHALL``, is
   replicated and saved in RDB/AOF, and is loaded once per deployment (``FUNCTION LOAD REPLACE``).
   The library name carries a version, so two deployments never overwrite each other's functions.
+  ``FUNCTION LOAD`` names no key, so a user allowed to run it may replace any library on the server:
+  give that grant to a deployment step (:func:`deploy_library` as an admin) and construct the
+  application's engine with ``load=False``, so that the application user needs only ``FCALL``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import redis
 from redis.exceptions import NoScriptError, ResponseError
 
 from redisbehaviors import scripts
+from redisbehaviors.errors import InvalidInput
+from redisbehaviors.reservations.errors import LibraryNotLoaded
 
 SCRIPT_NAMES = ("set_stock", "restock", "reserve", "confirm", "cancel", "extend", "hold", "sweep")
 LIBRARY_NAME = "reservations_v1"
@@ -93,18 +98,34 @@ class ScriptEngine:
             return self.client.evalsha(self.shas[name], len(keys), *keys, *args)
 
 
-class FunctionEngine:
-    """Runs the same logic with ``FCALL`` on the ``reservations_v1`` library (Redis 7.0+)."""
+def deploy_library(client: redis.Redis | redis.RedisCluster) -> None:
+    """Load the ``reservations_v1`` library (``FUNCTION LOAD REPLACE``), as a deployment step.
 
-    def __init__(self, client: redis.Redis | redis.RedisCluster) -> None:
+    REPLACE: deploying the same version twice is harmless; a new version has a new name.
+    """
+    client.function_load(library_source(), replace=True)
+
+
+class FunctionEngine:
+    """Runs the same logic with ``FCALL`` on the ``reservations_v1`` library (Redis 7.0+).
+
+    ``load=True`` (the default) loads the library at construction and again when the server lost it;
+    ``load=False`` expects it deployed (:func:`deploy_library`) and raises :class:`LibraryNotLoaded`
+    when it is missing, so the client's user needs ``+fcall`` and no ``+function|load``.
+    """
+
+    def __init__(self, client: redis.Redis | redis.RedisCluster, *, load: bool = True) -> None:
+        if not isinstance(load, bool):
+            raise InvalidInput(f"load must be True or False, got {type(load).__name__}")
         self.client = client
         self.code = library_source()
+        self.load = load
         self.reloads = 0
-        self._load()
+        if load:
+            self._load()
 
     def _load(self) -> None:
-        # REPLACE: deploying the same version twice is harmless; a new version has a new name.
-        self.client.function_load(self.code, replace=True)
+        deploy_library(self.client)
 
     def call(self, name: str, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         try:
@@ -112,6 +133,11 @@ class FunctionEngine:
         except ResponseError as exc:
             if "Function not found" not in str(exc):
                 raise
+            if not self.load:
+                raise LibraryNotLoaded(
+                    f"the Function library {LIBRARY_NAME} is not loaded on the server: deploy it with "
+                    "redisbehaviors.reservations.deploy_library(admin_client)"
+                ) from exc
             self.reloads += 1  # FUNCTION FLUSH/DELETE, or a server restarted without persistence
             self._load()
             return self.client.fcall(function_name(name), len(keys), *keys, *args)

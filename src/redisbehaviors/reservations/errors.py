@@ -28,9 +28,7 @@ class OutOfStock(ReservationError):
     def __init__(self, order_id: str, shortages: dict[str, Shortage]) -> None:
         self.order_id = order_id
         self.shortages = shortages
-        lines = "; ".join(
-            f"{sku}: wanted {s.wanted}, available {s.available}" for sku, s in shortages.items()
-        )
+        lines = "; ".join(f"{sku}: wanted {s.wanted}, available {s.available}" for sku, s in shortages.items())
         super().__init__(f"order {order_id!r} refused, nothing reserved: {lines}")
 
 
@@ -58,6 +56,10 @@ class OrderConflict(ReservationError):
 
 class RestockConflict(ReservationError):
     """A restock id was reused for another SKU or quantity; nothing was added."""
+
+
+class LibraryNotLoaded(ReservationError):
+    """The Function library is missing and the engine was told not to load it (``load=False``)."""
 
 
 class TooMuchContention(ReservationError):

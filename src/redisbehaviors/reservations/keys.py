@@ -10,6 +10,7 @@ touch one cluster slot, and each script can be given the same fixed list of keys
     <ns>:{<partition>}:done       zset    order id -> when it was closed (ms), for retention
     <ns>:{<partition>}:audit      stream  state changes (when auditing is on)
     <ns>:{<partition>}:restocks   hash    restock id -> "<sku> <qty>"
+    <ns>:{<partition>}:op:<id>    string  the reply of a finished set_stock/restock (JSON), kept for a retry
 
 The trade-off: a partition is one slot, so it lives on one node and all its traffic goes there
 (a hot slot).  A shop that outgrows one node splits its inventory into partitions (per warehouse,
@@ -65,6 +66,10 @@ class ReservationKeys:
     def all(self) -> list[str]:
         """The six keys, in the order every script expects them as ``KEYS[1..6]``."""
         return [self.stock, self.holds, self.expiry, self.done, self.audit, self.restocks]
+
+    def op(self, operation_id: str) -> str:
+        """A call's operation record (operation ids are identifiers: no ``:``, so no collision)."""
+        return tagged(self.namespace, self.partition, "op", operation_id)
 
     @staticmethod
     def field(sku: str, counter: str) -> str:

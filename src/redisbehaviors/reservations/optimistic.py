@@ -18,6 +18,8 @@ from collections.abc import Callable
 import redis
 from redis.exceptions import WatchError
 
+from redisbehaviors.errors import InvalidInput
+from redisbehaviors.idempotency import operation_id as make_operation_id
 from redisbehaviors.reservations.errors import (
     OrderConflict,
     OutOfStock,
@@ -35,7 +37,7 @@ from redisbehaviors.reservations.model import (
     validate_order_id,
     validate_ttl,
 )
-from redisbehaviors.validation import validate_count
+from redisbehaviors.validation import validate_client, validate_count, validate_id
 
 
 class OptimisticReservations:
@@ -54,9 +56,16 @@ class OptimisticReservations:
         max_attempts: int = 10_000,
         on_watched: Callable[[int], None] | None = None,
     ) -> None:
+        validate_client(client)
+        if isinstance(client, redis.RedisCluster):
+            raise InvalidInput(
+                "OptimisticReservations needs a standalone redis.Redis (WATCH across a cluster pipeline)"
+            )
+        if on_watched is not None and not callable(on_watched):
+            raise InvalidInput(f"on_watched must be callable, got {type(on_watched).__name__}")
         self.client = client
         self.keys = ReservationKeys(namespace, partition)
-        self.max_attempts = validate_count(max_attempts, "max_attempts", minimum=1)
+        self.max_attempts = validate_count(max_attempts, "max_attempts", minimum=1, maximum=1_000_000)
         self.on_watched = on_watched
         self.attempts = 0
         self.aborts = 0
@@ -67,13 +76,18 @@ class OptimisticReservations:
             self.attempts += 1
             self.aborts += int(aborted)
 
-    def reserve(self, order_id: str, items: Items, ttl_ms: int) -> Reservation:
+    def reserve(self, order_id: str, items: Items, ttl_ms: int, *, operation_id: str | None = None) -> Reservation:
+        """Like :meth:`Reservations.reserve`; an attempt whose ``EXEC`` reply was lost (redis-py raises
+        ``WatchError`` then) is tried again and finds the hold it made, by its operation id: ``HELD``."""
         validate_order_id(order_id)
         lines = validate_items(items)
         validate_ttl(ttl_ms)
+        if operation_id is not None:
+            validate_id(operation_id, "operation_id", max_length=64)
+        op = make_operation_id(operation_id)
         for attempt in range(self.max_attempts):
             try:
-                reservation = self._attempt(order_id, lines, ttl_ms, attempt)
+                reservation = self._attempt(order_id, lines, ttl_ms, attempt, op)
             except WatchError:
                 self._count(aborted=True)
                 continue
@@ -84,14 +98,17 @@ class OptimisticReservations:
             return reservation
         raise TooMuchContention(f"order {order_id!r}: gave up after {self.max_attempts} aborted attempts")
 
-    def _attempt(self, order_id: str, lines: list[tuple[str, int]], ttl_ms: int, attempt: int) -> Reservation:
+    def _attempt(self, order_id: str, lines: list[tuple[str, int]], ttl_ms: int, attempt: int, op: str) -> Reservation:
         keys = self.keys
         with self.client.pipeline(transaction=True) as pipe:
             pipe.watch(keys.stock, keys.holds)  # from here until EXEC, commands run immediately
             existing = pipe.hget(keys.holds, order_id)
             if existing is not None:
                 hold = json.loads(existing)
-                same = hold["state"] == "held" and [tuple(x) for x in hold["lines"]] == lines
+                same_lines = [tuple(x) for x in hold["lines"]] == lines
+                if same_lines and hold.get("op") == op:  # this call's earlier attempt made it
+                    return Reservation(order_id, Outcome.HELD, int(hold["deadline"]), dict(lines))
+                same = hold["state"] == "held" and same_lines
                 if same:
                     return Reservation(order_id, Outcome.ALREADY_HELD, int(hold["deadline"]), dict(lines))
                 raise OrderConflict(order_id, hold["state"])
@@ -115,7 +132,7 @@ class OptimisticReservations:
             for sku, qty in lines:
                 pipe.hincrby(keys.stock, keys.field(sku, "available"), -qty)
                 pipe.hincrby(keys.stock, keys.field(sku, "reserved"), qty)
-            record = {"state": "held", "deadline": str(deadline), "lines": [list(x) for x in lines]}
+            record = {"state": "held", "deadline": str(deadline), "lines": [list(x) for x in lines], "op": op}
             pipe.hset(keys.holds, order_id, json.dumps(record))
             pipe.zadd(keys.expiry, {order_id: deadline})
             pipe.execute()  # raises WatchError when a watched key changed since WATCH
