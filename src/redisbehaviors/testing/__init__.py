@@ -9,7 +9,17 @@ Components never import this package.
 """
 
 from redisbehaviors.serverinfo import Version, parse_version
+from redisbehaviors.testing.clock import server_ms
 from redisbehaviors.testing.polling import wait_until
 from redisbehaviors.testing.server import Cluster, RedisServer, ReplicaSet, ServerStartError
 
-__all__ = ["Cluster", "RedisServer", "ReplicaSet", "ServerStartError", "Version", "parse_version", "wait_until"]
+__all__ = [
+    "Cluster",
+    "RedisServer",
+    "ReplicaSet",
+    "ServerStartError",
+    "Version",
+    "parse_version",
+    "server_ms",
+    "wait_until",
+]

@@ -37,7 +37,7 @@ import os
 import re
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ import pytest
 import redis
 
 from redisbehaviors.serverinfo import Version, identify, parse_version, version_text
-from redisbehaviors.testing.isolation import Guard
+from redisbehaviors.testing.isolation import ClusterGuard, Guard
 from redisbehaviors.testing.server import (
     BUNDLED,
     Cluster,
@@ -97,7 +97,9 @@ class RedisTarget:
     vendor: str = "redis"
     #: The product's own version (Valkey 8.1.8 reports ``redis_version`` 7.2.4): equal to ``version`` for Redis.
     vendor_version: Version = (0, 0, 0)
-    guard: Guard | None = None
+    guard: Guard | ClusterGuard | None = None
+    #: The cluster the suite started as the run's target (``--redis-topology cluster``).
+    cluster: Cluster | None = None
     #: The fakeredis backend's server of the current scenario (a fresh one per scenario).
     fake_server: Any = None
 
@@ -166,6 +168,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="RESP version the clients speak (default 3, as redis-py 8)",
     )
     group.addoption("--redis-cluster-url", default=os.environ.get("REDIS_CLUSTER_URL"), help="external cluster")
+    group.addoption(
+        "--redis-topology",
+        default=os.environ.get("REDIS_TOPOLOGY", "standalone"),
+        choices=["standalone", "cluster"],
+        help="the run's target: one server (default), or a 3-primary cluster the suite starts (or --redis-cluster-url)",
+    )
     group.addoption("--run-slow", action="store_true", help="also run scenarios tagged @slow")
     parser.addini(
         "redis_eager",
@@ -246,6 +254,10 @@ def _probe(target: RedisTarget) -> RedisTarget:
         restart = target.server.restart if target.server is not None else None
         target.guard = Guard(target.url, target.version, target.owned, restart)
         target.guard.remember_config()
+    elif target.cluster is not None:  # a cluster the suite started: every primary checked and flushed
+        primaries = target.cluster.nodes[: target.cluster.masters]
+        target.guard = ClusterGuard([Guard(n.url, target.version, True, n.restart) for n in primaries])
+        target.guard.remember_config()
     return target
 
 
@@ -262,11 +274,36 @@ def fakeredis_target(protocol: int) -> RedisTarget:
     return target
 
 
+def _binaries(config: pytest.Config, backend: str) -> list[tuple[str, str | None]]:
+    """The redis-server binaries ``backend`` allows, in the documented order (``None``: not installed)."""
+    candidates: list[tuple[str, str | None]] = []
+    if backend in ("auto", "binary"):
+        candidates.append(("binary", find_binary(config.getoption("redis_server_bin"))))
+    return candidates + [(name, find()) for name, find in BUNDLED.items() if backend in ("auto", name)]
+
+
+def cluster_target(config: pytest.Config, backend: str, protocol: int) -> RedisTarget:
+    """``--redis-topology cluster``: the cluster of ``--redis-cluster-url`` (only the scenarios' keys are
+    deleted), else a 3-primary cluster the suite starts from the binary the standalone order would pick."""
+    url = config.getoption("redis_cluster_url")
+    if url:
+        return _probe(RedisTarget("url", url, (0, 0, 0), "cluster", owned=False, protocol=protocol))
+    name, binary = next(((n, found) for n, found in _binaries(config, backend) if found), ("", None))
+    if binary is None:
+        raise NoRedisAvailable("--redis-topology cluster needs a redis-server binary or --redis-cluster-url")
+    cluster = Cluster.start(binary, masters=3)
+    target = RedisTarget(name, cluster.url, cluster.nodes[0].version, "cluster", True, protocol, binary)
+    target.cluster = cluster
+    return _probe(target)
+
+
 def resolve_target(config: pytest.Config) -> RedisTarget:
     """Find or start the server, following the documented order."""
     backend = config.getoption("redis_backend")
     protocol = config.getoption("redis_protocol")
     url = config.getoption("redis_url")
+    if config.getoption("redis_topology") == "cluster":
+        return cluster_target(config, backend, protocol)
     if backend == "fakeredis":
         return fakeredis_target(protocol)
     if backend in ("auto", "url") and url:
@@ -274,11 +311,7 @@ def resolve_target(config: pytest.Config) -> RedisTarget:
     if backend == "url":
         raise NoRedisAvailable("--redis-backend url needs --redis-url or REDIS_URL")
 
-    candidates: list[tuple[str, str | None]] = []
-    if backend in ("auto", "binary"):
-        candidates.append(("binary", find_binary(config.getoption("redis_server_bin"))))
-    candidates += [(name, find()) for name, find in BUNDLED.items() if backend in ("auto", name)]
-    for name, binary in candidates:
+    for name, binary in _binaries(config, backend):
         if binary:
             server = RedisServer.start(binary)
             target = RedisTarget(name, server.url, server.version, "standalone", True, protocol, binary, server)
@@ -327,6 +360,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         target.guard.close()
     if target.server is not None:
         target.server.stop()
+    if target.cluster is not None:
+        target.cluster.stop()
     if target.container is not None:
         with contextlib.suppress(Exception):
             target.container.stop()
@@ -352,31 +387,46 @@ def get_target(config: pytest.Config) -> RedisTarget:
 # ---------------------------------------------------------------------------------------------- gating
 
 
-def _version_of(marker: pytest.Mark) -> Version:
-    return parse_version(str(marker.args[0]))
+@dataclass(frozen=True)
+class VersionMark:
+    """One version tag of a behaviour: ``@since_7_0`` is ``("since", "7.0")``, ``@valkey_before_8_1``
+    is ``("before", "8.1", "valkey")``."""
+
+    kind: str  # "since" or "before"
+    version: str
+    vendor: str | None = None
 
 
-def _version_skip(item: pytest.Item, target: RedisTarget) -> str | None:
-    """Version tags: plain ones compare with ``redis_version``, vendor ones with that vendor's version."""
-    for name, blocked, words in (
-        ("redis_since", lambda have, want: have < want, "needs {vendor} >= {want}"),
-        ("redis_before", lambda have, want: have >= want, "describes {vendor} < {want}"),
-    ):
-        for marker in item.iter_markers(name):
-            vendor = marker.kwargs.get("vendor")
-            if vendor and target.family != vendor:
-                continue  # a vendor's version tag says nothing about other vendors' servers
-            have, label = (target.vendor_version, vendor.capitalize()) if vendor else (target.version, "Redis")
-            if blocked(have, _version_of(marker)):
-                server = version_text(have) if vendor else target.version_text
-                return words.format(vendor=label, want=marker.args[0]) + f", server is {server}"
+def version_marks(item: pytest.Item) -> list[VersionMark]:
+    """The version tags of a test, from its ``redis_since`` / ``redis_before`` markers."""
+    return [
+        VersionMark(kind, str(marker.args[0]), marker.kwargs.get("vendor"))
+        for kind in ("since", "before")
+        for marker in item.iter_markers(f"redis_{kind}")
+    ]
+
+
+def version_skip(marks: Iterable[VersionMark], target: RedisTarget) -> str | None:
+    """Plain version tags compare with ``redis_version``; a vendor's tags with that vendor's own version,
+    and only on that vendor's servers."""
+    for mark in marks:
+        if mark.vendor and target.family != mark.vendor:
+            continue  # a vendor's version tag says nothing about other vendors' servers
+        have = target.vendor_version if mark.vendor else target.version
+        want = parse_version(mark.version)
+        vendor = mark.vendor.capitalize() if mark.vendor else "Redis"
+        if mark.kind == "since" and have < want:
+            return f"needs {vendor} >= {mark.version}, server is {version_text(have)}"
+        if mark.kind == "before" and have >= want:
+            return f"describes {vendor} < {mark.version}, server is {version_text(have)}"
     return None
 
 
-def _vendor_skip(has: dict[str, bool], target: RedisTarget) -> str | None:
-    if has["redis_only"] and target.family != "redis":
+def vendor_skip(tags: Collection[str], target: RedisTarget) -> str | None:
+    """``@redis_only`` runs on Redis (and on fakeredis, which emulates it), ``@valkey_only`` on Valkey."""
+    if "redis_only" in tags and target.family != "redis":
         return f"Redis-only behaviour: {target.product} differs (its own scenario is tagged @{target.family}_only)"
-    if has["valkey_only"] and target.family != "valkey":
+    if "valkey_only" in tags and target.family != "valkey":
         return f"Valkey-only behaviour: {target.product} is not Valkey (the Redis scenario is tagged @redis_only)"
     return None
 
@@ -390,37 +440,41 @@ EMULATOR_REASONS = {
 }
 
 
-def skip_reason(item: pytest.Item, target: RedisTarget) -> str | None:
-    """Why this item cannot run against ``target``, or ``None`` when it can."""
-    reason = _version_skip(item, target)
-    if reason:
-        return reason
-    config = item.config
-    has = {name: item.get_closest_marker(name) is not None for name in TAGS}
-    reason = _vendor_skip(has, target)
-    if reason:
-        return reason
-    if target.emulated:
-        reason = next((why for tag, why in EMULATOR_REASONS.items() if has[tag]), None)
-        if reason:
-            return reason
+def emulator_skip(tags: Collection[str], target: RedisTarget) -> str | None:
+    """On fakeredis: the reason for the first tag that needs what an emulator cannot have."""
+    if not target.emulated:
+        return None
+    return next((why for tag, why in EMULATOR_REASONS.items() if tag in tags), None)
+
+
+def environment_skip(tags: Collection[str], target: RedisTarget, run_slow: bool, cluster_url: str | None) -> str | None:
+    """The tags that need something of the server or of the run (a protocol, a binary, --run-slow)."""
     reasons = {
-        "slow": (not config.getoption("run_slow"), "slow behaviour: run with --run-slow"),
+        "slow": (not run_slow, "slow behaviour: run with --run-slow"),
         "standalone_only": (target.mode == "cluster", "standalone-only behaviour, server is a cluster"),
         "own_server": (not target.owned, "changes server-wide state: needs a server the suite started"),
         "needs_debug": (not target.debug_available, "DEBUG is not enabled on this server"),
         "resp2_only": (target.protocol != 2, "RESP2 behaviour: run with --redis-protocol 2"),
         "resp3_only": (target.protocol != 3, "RESP3 behaviour: run with --redis-protocol 3"),
         "cluster_only": (
-            not (target.binary or config.getoption("redis_cluster_url")),
+            not (target.binary or cluster_url),
             "needs a cluster: a redis-server binary or --redis-cluster-url",
         ),
         "needs_replica": (target.binary is None, "needs a redis-server binary to start a replica"),
     }
-    for name, (blocked, reason) in reasons.items():
-        if has[name] and blocked:
-            return reason
-    return None
+    return next((reason for name, (blocked, reason) in reasons.items() if name in tags and blocked), None)
+
+
+def skip_reason(item: pytest.Item, target: RedisTarget) -> str | None:
+    """Why this item cannot run against ``target``, or ``None`` when it can."""
+    tags = {name for name in TAGS if item.get_closest_marker(name) is not None}
+    config = item.config
+    return (
+        version_skip(version_marks(item), target)
+        or vendor_skip(tags, target)
+        or emulator_skip(tags, target)
+        or environment_skip(tags, target, config.getoption("run_slow"), config.getoption("redis_cluster_url"))
+    )
 
 
 def _needs_target(item: pytest.Item) -> bool:
@@ -618,6 +672,8 @@ def redis_cluster(pytestconfig: pytest.Config, redis_target: RedisTarget) -> Clu
     url = pytestconfig.getoption("redis_cluster_url")
     if url:
         return url
+    if redis_target.cluster is not None:  # --redis-topology cluster: the run's own target
+        return redis_target.cluster
     if redis_target.emulated:
         pytest.skip(EMULATOR_REASONS["cluster_only"])
     if redis_target.binary is None:
@@ -628,9 +684,7 @@ def redis_cluster(pytestconfig: pytest.Config, redis_target: RedisTarget) -> Clu
 
 
 @pytest.fixture
-def cluster_client(
-    redis_cluster: Cluster | str, redis_target: RedisTarget, ns: str
-) -> Iterator[redis.RedisCluster]:
+def cluster_client(redis_cluster: Cluster | str, redis_target: RedisTarget, ns: str) -> Iterator[redis.RedisCluster]:
     """A ``RedisCluster`` client; afterwards the cluster is flushed when the suite owns it, else only
     the scenario's keys (under ``ns``) are deleted."""
     kwargs: dict[str, Any] = {"decode_responses": True, "protocol": redis_target.protocol}
@@ -663,9 +717,3 @@ def replica_set(pytestconfig: pytest.Config, redis_target: RedisTarget) -> Repli
     pair = ReplicaSet.start(redis_target.binary, replicas=1)
     pytestconfig.stash[_spawned_key].append(pair)
     return pair
-
-
-@pytest.fixture
-def ctx() -> dict[str, Any]:
-    """Per-scenario scratch space shared by the steps of one scenario."""
-    return {}

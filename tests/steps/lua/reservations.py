@@ -25,9 +25,8 @@ from redisbehaviors.reservations import (
     Shortage,
 )
 from redisbehaviors.reservations.engine import function_name
-from redisbehaviors.testing import RedisServer, wait_until
+from redisbehaviors.testing import RedisServer, server_ms, wait_until
 from tests.steps.redis_commands import normalize
-from tests.steps.support import server_ms
 
 DEADLINE = 15.0  # generous bound for anything that must happen "soon" on a loaded machine
 ITEM = re.compile(r'(\d+) x "([^"]+)"')

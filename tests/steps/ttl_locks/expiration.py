@@ -13,8 +13,7 @@ import pytest
 import redis
 from pytest_bdd import given, parsers, step
 
-from redisbehaviors.testing import wait_until
-from tests.steps.ttl_locks.support import server_ms
+from redisbehaviors.testing import server_ms, wait_until
 
 
 @pytest.fixture

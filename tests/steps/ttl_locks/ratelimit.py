@@ -26,8 +26,8 @@ from redisbehaviors.ratelimit import (
     SlidingWindowCounterLimiter,
     TokenBucketLimiter,
 )
-from redisbehaviors.testing import wait_until
-from tests.steps.ttl_locks.support import assert_invalid_input, assert_no_keys, server_ms
+from redisbehaviors.testing import server_ms, wait_until
+from tests.steps.ttl_locks.support import assert_invalid_input, assert_no_keys
 
 ALGORITHMS: dict[str, type[RateLimiter]] = {
     "fixed window": FixedWindowLimiter,

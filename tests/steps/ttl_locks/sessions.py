@@ -15,8 +15,8 @@ from pytest_bdd import given, parsers, step, then, when
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.sessions import Session, SessionNotFound, SessionStore
 from redisbehaviors.sessions.keys import bucket_of
-from redisbehaviors.testing import wait_until
-from tests.steps.ttl_locks.support import assert_invalid_input, server_ms
+from redisbehaviors.testing import server_ms, wait_until
+from tests.steps.ttl_locks.support import assert_invalid_input
 
 
 @dataclass

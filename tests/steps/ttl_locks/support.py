@@ -1,17 +1,11 @@
-"""Helpers the ttl_locks step modules share (no steps here): the server's clock, and the checks that
-bad input was refused before anything was written."""
+"""Helpers the ttl_locks step modules share (no steps here): the checks that bad input was refused
+before anything was written."""
 
 from __future__ import annotations
 
 import redis
 
 from redisbehaviors.errors import InvalidInput
-
-
-def server_ms(client: redis.Redis) -> int:
-    """The server's clock in milliseconds (TIME touches no key, so nothing expires lazily meanwhile)."""
-    seconds, micros = client.time()
-    return int(seconds) * 1000 + int(micros) // 1000
 
 
 def assert_invalid_input(error: Exception | None, text: str) -> None:

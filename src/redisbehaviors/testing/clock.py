@@ -1,4 +1,4 @@
-"""Helpers that step modules of several topics share; no steps here (those are in ``redis_commands.py``)."""
+"""The server's clock, as scripts see it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import redis
 
 
 def server_ms(client: redis.Redis | redis.RedisCluster, key: str | None = None) -> int:
-    """The server's clock in milliseconds, as scripts see it (``TIME`` touches no key, so nothing expires
-    lazily meanwhile).  On a cluster, the clock of the node serving ``key``: the one its scripts run on."""
+    """The server's clock in milliseconds (``TIME``, which touches no key, so nothing expires lazily
+    meanwhile).  On a cluster, the clock of the node serving ``key``: the one its scripts run on."""
     if isinstance(client, redis.RedisCluster):
         if key is None:
             raise ValueError("a cluster has one clock per node: say which key's node to ask")
