@@ -18,12 +18,24 @@ Feature: MULTI, DISCARD and WATCH in detail: what ends a transaction and what a 
       And "EXISTS k" replies 0
       And "PING" replies "PONG"
 
+    # Valkey 8 refuses WATCH in a transaction as a command not allowed there, with another error,
+    # and the refusal aborts the transaction (valkey-io/valkey#723); Redis keeps it open.
+    @redis_only
     Scenario: WATCH inside MULTI is an error that does not abort the transaction
       Given the client has sent "MULTI"
       When the client sends "WATCH k"
       Then the reply is an error saying "ERR WATCH inside MULTI is not allowed"
       And "SET k v" replies "QUEUED"
       And "EXEC" replies ["OK"]
+
+    @valkey_only
+    Scenario: On Valkey, WATCH inside MULTI is a command not allowed in a transaction, and it aborts the transaction
+      Given the client has sent "MULTI"
+      When the client sends "WATCH k"
+      Then the reply is an error saying "ERR Command not allowed inside a transaction"
+      And "SET k v" replies "QUEUED"
+      And "EXEC" replies an error saying "EXECABORT Transaction discarded because of previous errors."
+      And "EXISTS k" replies 0
 
     Scenario: After an aborted EXEC the connection is out of MULTI
       Given the client has sent "MULTI"

@@ -89,6 +89,9 @@ Feature: EVAL at its edges: conversions both ways, the cache, and what a script 
 
   Rule: Errors inside a script are the errors of the command, reported to the caller
 
+    # Valkey took the word "Redis" out of the errors redis.call raises (valkey-io/valkey#206):
+    # each of them is stated for both servers.
+    @redis_only @since_7_0
     Scenario: redis.call without a command is an error
       When the client runs EVAL:
         """
@@ -96,12 +99,47 @@ Feature: EVAL at its edges: conversions both ways, the cache, and what a script 
         """
       Then the reply is an error starting with "ERR Please specify at least one argument for this redis lib call"
 
+    # Before 7.0 a script's error came wrapped in "Error running script" and named the call
+    # redis.call() (the wording changed with redis/redis#10329).
+    @before_7_0
+    Scenario: Before 7.0, redis.call without a command is an error that names redis.call()
+      When the client runs EVAL:
+        """
+        return redis.call()
+        """
+      Then the reply is an error starting with "ERR Error running script (call to f_" and ending with ": Please specify at least one argument for redis.call()"
+
+    @valkey_only
+    Scenario: On Valkey, redis.call without a command is an error that does not name Redis
+      When the client runs EVAL:
+        """
+        return redis.call()
+        """
+      Then the reply is an error starting with "ERR Please specify at least one argument for this call script: "
+
+    @redis_only @since_7_0
     Scenario: A command with the wrong number of arguments fails inside a script as outside
       When the client runs EVAL:
         """
         return redis.pcall('GET', 'a', 'b', 'c')
         """
       Then the reply is an error saying "ERR Wrong number of args calling Redis command from script"
+
+    @before_7_0
+    Scenario: Before 7.0, a command with the wrong number of arguments in a script is an error without a code
+      When the client runs EVAL:
+        """
+        return redis.pcall('GET', 'a', 'b', 'c')
+        """
+      Then the reply is an error saying "@user_script: 1: Wrong number of args calling Redis command From Lua script"
+
+    @valkey_only
+    Scenario: On Valkey, a command with the wrong number of arguments fails in a script with an error that does not name Redis
+      When the client runs EVAL:
+        """
+        return redis.pcall('GET', 'a', 'b', 'c')
+        """
+      Then the reply is an error saying "ERR Wrong number of args calling command from script"
 
     Scenario: A script may end with a comment
       When the client runs EVAL:
@@ -112,9 +150,16 @@ Feature: EVAL at its edges: conversions both ways, the cache, and what a script 
 
   Rule: The script cache is addressed by SHA-1
 
+    @redis_only
     Scenario: EVALSHA refuses a SHA-1 that is not 40 characters long
       When the client sends "EVALSHA NotValidShaSUM 0"
       Then the reply is an error saying "NOSCRIPT No matching script. Please use EVAL."
+
+    # Valkey's NOSCRIPT line stops after "No matching script." (valkey-io/valkey#1537).
+    @valkey_only
+    Scenario: On Valkey, EVALSHA refuses a SHA-1 that is not 40 characters long with its shorter NOSCRIPT
+      When the client sends "EVALSHA NotValidShaSUM 0"
+      Then the reply is an error saying "NOSCRIPT No matching script."
 
     @since_7_0
     Scenario: EVALSHA_RO runs a cached script that only reads

@@ -171,7 +171,7 @@ Feature: Errors inside a script, and why a script validates before it writes
 
   Rule: A command a script calls is checked like a client's command
 
-    @since_7_0
+    @since_7_0 @redis_only
     Scenario: Calling an unknown command ends the script with an error
       When the client runs EVAL:
         """
@@ -179,10 +179,27 @@ Feature: Errors inside a script, and why a script validates before it writes
         """
       Then the reply is an error starting with "ERR Unknown Redis command called from script script: "
 
-    @since_7_0
+    # Valkey took the word "Redis" out of the errors redis.call raises (valkey-io/valkey#206).
+    @valkey_only
+    Scenario: On Valkey, calling an unknown command ends the script with an error that does not name Redis
+      When the client runs EVAL:
+        """
+        return redis.call('NOSUCH')
+        """
+      Then the reply is an error starting with "ERR Unknown command called from script script: "
+
+    @since_7_0 @redis_only
     Scenario: redis.pcall returns an unknown command's error as a table the script can read
       When the client runs EVAL:
         """
         return redis.pcall('NOSUCH')['err']
         """
       Then the reply is "ERR Unknown Redis command called from script"
+
+    @valkey_only
+    Scenario: On Valkey, redis.pcall returns an unknown command's error, without "Redis", as a table
+      When the client runs EVAL:
+        """
+        return redis.pcall('NOSUCH')['err']
+        """
+      Then the reply is "ERR Unknown command called from script"
