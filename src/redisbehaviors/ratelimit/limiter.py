@@ -6,7 +6,7 @@ at once: the request is charged against all of them or, when one refuses, agains
 
 Exactly once: every ``hit`` carries an operation id (16 hex characters, random per call, or derived
 from the caller's ``operation_id``) that its script keeps with the subject's state: the counters
-keep the ids of the subject's last 16 admitted hits in limit 1's value, the sliding log uses the id
+keep the ids of the subject's last 64 admitted hits in limit 1's value, the sliding log uses the id
 as the name of the hit's units.  When a reply is lost and the hit is sent again (redis-py retries
 on ``ConnectionError``), the script finds the id and charges nothing (``docs/ttl_locks/ratelimit.md``,
 "Exactly once under retries").
