@@ -25,8 +25,6 @@ from tests.support import CountingConnection
 ALL = [FixedWindowLimiter, SlidingLogLimiter, SlidingWindowCounterLimiter, TokenBucketLimiter]
 
 
-
-
 def server_ms(client: redis.Redis) -> int:
     seconds, micros = client.time()
     return int(seconds) * 1000 + int(micros) // 1000
@@ -296,3 +294,75 @@ def test_an_unused_limit_has_nothing_to_reset(r: redis.Redis, ns: str, limiter_c
     decision = limiter_class(r, [Limit(3, 1000), Limit(5, 60_000)], namespace=ns).peek("1.2.3.4")
     assert (decision.allowed, decision.remaining, decision.reset_after, decision.retry_after) == (True, 3, 0, 0)
     assert decision.headers()["RateLimit-Reset"] == "0"
+
+
+# ------------------------------------------------------------------------------------------------ subjects
+
+
+def test_a_route_may_not_contain_the_separator_so_subjects_never_collide(r: redis.Redis, ns: str) -> None:
+    limiter = FixedWindowLimiter(r, Limit(1, 60_000), namespace=ns)
+    assert limiter.hit("u+login", "x").allowed  # '+' in an identifier is fine: the last '+' splits
+    with pytest.raises(InvalidInput, match="route"):
+        limiter.hit("u", "login+x")
+    assert limiter.keys.subject("u+login", "x") == "id.u+login+x"
+
+
+@pytest.mark.parametrize(
+    ("who", "subject"),
+    [
+        ("::ffff:1.2.3.4", "ip4.1.2.3.4"),
+        ("::FFFF:1.2.3.4", "ip4.1.2.3.4"),
+        ("::ffff:102:304", "ip4.1.2.3.4"),
+        ("fe80::1%eth0", "ip6.fe80..1"),
+        ("fe80::1%25", "ip6.fe80..1"),
+        ("FE80:0::1", "ip6.fe80..1"),
+    ],
+)
+def test_ipv4_mapped_addresses_and_zone_ids_name_one_client(who: str, subject: str) -> None:
+    assert subject_id(who) == subject
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "fe80::1%}x",
+        "fe80::1%a b",
+        "fe80::1%a\nb",
+        "fe80::1%" + "z" * 1000,
+        "1.2.3.4%eth0",
+        "fe80::1%",
+        "u%x",
+        "x" * 101,
+    ],
+)
+def test_hostile_zone_ids_and_long_clients_are_refused(r: redis.Redis, ns: str, who: str) -> None:
+    with pytest.raises(InvalidInput):
+        subject_id(who)
+    with pytest.raises(InvalidInput):
+        FixedWindowLimiter(r, Limit(1, 60_000), namespace=ns).hit(who)
+    assert list(r.scan_iter(match=f"{ns}:*")) == []
+
+
+def test_one_client_has_one_budget_whatever_its_zone_or_mapped_spelling(r: redis.Redis, ns: str) -> None:
+    limiter = SlidingLogLimiter(r, Limit(2, 60_000), namespace=ns)
+    assert limiter.hit("1.2.3.4").allowed and limiter.hit("::ffff:1.2.3.4").allowed
+    assert not limiter.hit("1.2.3.4").allowed
+    assert limiter.hit("fe80::1%eth0").allowed and limiter.hit("fe80::1%eth1").allowed
+    assert not limiter.hit("fe80::1").allowed
+
+
+def test_a_client_with_bytes_replies_is_refused_at_construction(redis_target: Any) -> None:
+    client = redis.Redis.from_url(redis_target.url, protocol=redis_target.protocol)
+    with pytest.raises(InvalidInput, match="decode_responses=True"):
+        FixedWindowLimiter(client, Limit(1, 1000))
+    client.close()
+
+
+@pytest.mark.parametrize("limiter_class", ALL)
+def test_reset_forgets_one_subject_only(r: redis.Redis, ns: str, limiter_class: type[RateLimiter]) -> None:
+    limiter = limiter_class(r, [Limit(2, 60_000), Limit(5, 3_600_000)], namespace=ns)
+    for who in ("1.2.3.4", "1.2.3.4", "5.6.7.8"):
+        limiter.hit(who, "login")
+    limiter.reset("1.2.3.4", "login")
+    assert limiter.peek("1.2.3.4", "login").remaining == 2
+    assert limiter.peek("5.6.7.8", "login").remaining == 1
