@@ -65,6 +65,13 @@ def test_a_view_takes_one_round_trip(redis_target: Any, catalog: Catalog, ns: st
         ({"name": True}, "string or a number"),
         ({"bad field": "x"}, "may only contain"),
         ({"name": "x" * 70_000}, "longer than"),
+        # issue 12: a 5000-digit int killed the process in hiredis; stock beyond 64 bits broke adjust_stock later
+        ({"name": 10**5000}, "signed 64-bit integer, got <an integer of 16610 bits>"),
+        ({"stock": 10**30}, "field .stock. must be a signed 64-bit integer"),
+        ({"stock": 2**63}, "field .stock. must be a signed 64-bit integer"),
+        ({"price": 10**400}, "signed 64-bit integer"),
+        ({"name": "a\ud800b"}, "not valid Unicode"),
+        ({f"f{i}": i for i in range(257)}, "at most 256 fields"),
     ],
 )
 def test_bad_fields_are_refused_before_anything_is_written(
@@ -127,3 +134,70 @@ def test_the_catalog_works_unchanged_on_a_real_cluster(cluster_client: redis.Red
     ]
     assert shop.in_price_range(0, 100) == [("lamp", 20.0)]
     assert len({cluster_client.keyslot(shop.keys.product(p)) for p in ("lamp", "desk")}) == 1
+
+
+# ---------------------------------------------------------------------------------------------- issue 12
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"recent_idle_ms": 10**20}, "recent_idle_ms must be at least 1 and at most 9007199254740992"),
+        ({"recent_idle_ms": 0}, "recent_idle_ms must be at least 1"),
+        ({"recent_limit": 10**5000}, "<an integer of 16610 bits>"),
+        ({"operation_ttl_ms": 0}, "operation_ttl_ms"),
+    ],
+)
+def test_absurd_settings_are_refused_at_construction(
+    r: redis.Redis, ns: str, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        Catalog(r, namespace=ns, **options)
+
+
+def test_a_client_with_bytes_replies_is_refused_at_construction(redis_target: Any, ns: str) -> None:
+    client = redis_target.client(decode_responses=False)
+    with pytest.raises(InvalidInput, match="decode_responses=True"):
+        Catalog(client, namespace=ns)
+    client.close()
+
+
+def test_a_long_idle_ttl_within_the_limit_is_armed_exactly(catalog: Catalog, r: redis.Redis, ns: str) -> None:
+    """Before the TTL check, recent_idle_ms=10**20 counted the view and then failed on PEXPIRE (a partial write)."""
+    shop = Catalog(r, namespace=ns, recent_idle_ms=2**53)
+    assert shop.record_view("p1", "ana") == 1
+    assert r.pttl(shop.keys.recent("ana")) > 2**53 - 60_000
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.recently_viewed("ana", limit=10**30), "limit must be at least 1 and at most 10000"),
+        (lambda c: c.in_price_range(10**400, 10**401), "low price bound must fit in 64 bits"),
+        (lambda c: c.in_price_range(0, float("nan")), "high price bound must be a number"),
+        (lambda c: c.adjust_stock("p1", 2**63), "stock delta must be at least"),
+        (lambda c: c.cards(5), "list or tuple of ids, got int"),
+        (lambda c: c.are_favorites("ana", {"p1"}), "list or tuple of ids, got set"),
+        (lambda c: c.like("ana", "p1", operation_id="a:b"), "operation_id"),
+    ],
+)
+def test_hostile_arguments_are_refused_with_invalid_input(
+    catalog: Catalog, r: redis.Redis, call: Any, message: str
+) -> None:
+    before = r.dbsize()
+    with pytest.raises(InvalidInput, match=message):
+        call(catalog)
+    assert r.dbsize() == before
+
+
+def test_a_stock_sum_beyond_64_bits_is_refused_and_the_stock_stays(catalog: Catalog) -> None:
+    assert catalog.adjust_stock("p1", 2**63 - 1) == 2**63 - 1  # exact: the script replies the stored text
+    with pytest.raises(InvalidInput, match="would not fit in 64 bits"):
+        catalog.adjust_stock("p1", 1)
+    assert catalog.product("p1")["stock"] == str(2**63 - 1)
+
+
+def test_prices_round_trip_as_redis_py_would_send_them(catalog: Catalog) -> None:
+    catalog.put_product("f", {"name": "F", "price": 0.1, "stock": 2**63 - 1})
+    assert catalog.product("f") == {"name": "F", "price": "0.1", "stock": str(2**63 - 1)}
+    assert ("f", 0.1) in catalog.in_price_range(0, 0.1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import redis
@@ -88,13 +88,15 @@ def _validate_bound(value: object, name: str) -> float:
     return float(value)
 
 
-def _validate_ids(ids: Iterable[str], what: str) -> list[str]:
-    if isinstance(ids, str):
-        raise InvalidInput(f"{what}s must be a sequence of ids, not one string")
-    checked = [validate_id(i, what) for i in ids]
-    if len(checked) > MAX_BATCH:
-        raise InvalidInput(f"at most {MAX_BATCH} {what}s per call, got {len(checked)}")
-    return checked
+def _validate_ids(ids: Sequence[str], what: str) -> list[str]:
+    """A list or tuple of ids (answers come in the order asked, so an unordered set is refused)."""
+    if isinstance(ids, str | bytes):
+        raise InvalidInput(f"{what}s must be a list or tuple of ids, not one string")
+    if not isinstance(ids, Sequence):
+        raise InvalidInput(f"{what}s must be a list or tuple of ids, got {type(ids).__name__}: {shown(ids)}")
+    if len(ids) > MAX_BATCH:
+        raise InvalidInput(f"at most {MAX_BATCH} {what}s per call, got {len(ids)}")
+    return [validate_id(i, what) for i in ids]
 
 
 class Catalog:
