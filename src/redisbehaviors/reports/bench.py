@@ -373,17 +373,23 @@ def split_table(entries: Iterable[BenchEntry]) -> Table:
 
 
 def split_chart_svg(entries: Iterable[BenchEntry]) -> str:
+    """Each call's parts as shares of its median (the table has the µs): which part is large."""
     rows = splits(entries)
     parts = [
         ("round trip", "round_trip_us", "#90a4ae"),
         ("server", "server_us", "#d82c20"),
         ("client", "client_us", "#1565c0"),
     ]
+    shares = [
+        Series(name, [100 * max(0.0, r[key]) / r["total_us"] if r["total_us"] else 0.0 for r in rows], colour=colour)
+        for name, key, colour in parts
+    ]
     return bar_chart(
-        "Where a call's median time goes (µs): round trip + server + client",
-        [f"{r['component']} · {r['call']}" for r in rows],
-        [Series(name, [max(0.0, r[key]) for r in rows], colour=colour) for name, key, colour in parts],
-        value_format="{:,.0f}".format,
+        "Where a call's median time goes (% of the call): round trip + server + client",
+        [f"{r['component']} · {r['call']} ({r['total_us']:,.0f} µs)" for r in rows],
+        shares,
+        [Guide(100 * (1 - CLIENT_SHARE_GOAL), f"client goal: the last {CLIENT_SHARE_GOAL:.0%}")],
+        value_format="{:.0f}%".format,
         stacked=True,
         no_data="no split measured",
     )
