@@ -3,10 +3,13 @@ retry-after accuracy, the deny cache, and a real cluster."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from typing import Any
 
 import pytest
 import redis
+import redis.asyncio
 
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.ratelimit import (
@@ -366,3 +369,72 @@ def test_reset_forgets_one_subject_only(r: redis.Redis, ns: str, limiter_class: 
     limiter.reset("1.2.3.4", "login")
     assert limiter.peek("1.2.3.4", "login").remaining == 2
     assert limiter.peek("5.6.7.8", "login").remaining == 1
+
+
+# ------------------------------------------------------------------------------------------------ asyncio
+
+
+def test_every_limiter_has_an_asyncio_twin_of_the_same_name_and_methods() -> None:
+    import redisbehaviors.ratelimit as package
+
+    for name in ["RateLimiter", *(kind.__name__ for kind in ALL)]:
+        sync, twin = getattr(package, name), getattr(package, f"Async{name}")
+        assert getattr(sync, "algorithm", None) == getattr(twin, "algorithm", None)
+        for method in ("hit", "peek", "reset"):
+            assert inspect.iscoroutinefunction(getattr(twin, method))
+            assert inspect.signature(getattr(twin, method)).parameters.keys() == (
+                inspect.signature(getattr(sync, method)).parameters.keys()
+            )
+
+
+@pytest.mark.parametrize("limiter_class", ALL)
+def test_the_asyncio_twin_decides_like_the_sync_limiter_on_the_same_keys(
+    redis_target: Any, r: redis.Redis, ns: str, limiter_class: type[RateLimiter]
+) -> None:
+    import redisbehaviors.ratelimit as package
+
+    twin_class = getattr(package, f"Async{limiter_class.__name__}")
+    limits = [Limit(3, 60_000), Limit(5, 3_600_000)]
+
+    async def scenario() -> list[tuple[bool, int]]:
+        client = redis.asyncio.Redis.from_url(redis_target.url, decode_responses=True, protocol=redis_target.protocol)
+        twin = twin_class(client, limits, namespace=ns)
+        r.script_flush()  # the first call meets NOSCRIPT and loads the script
+        answers = [await twin.hit("1.2.3.4", "login", cost=2), await twin.hit("1.2.3.4", "login")]
+        answers.append(await twin.peek("1.2.3.4", "login"))
+        again = await twin.hit("5.6.7.8", operation_id="op-1")
+        assert (await twin.hit("5.6.7.8", operation_id="op-1")).remaining == again.remaining
+        await twin.reset("5.6.7.8")
+        await client.aclose()
+        return [(d.allowed, d.remaining) for d in answers]
+
+    assert asyncio.run(scenario()) == [(True, 1), (True, 0), (False, 0)]
+    assert limiter_class(r, limits, namespace=ns).peek("1.2.3.4", "login").remaining == 0  # the same keys
+    assert limiter_class(r, limits, namespace=ns).peek("5.6.7.8").remaining == 3
+
+
+@pytest.mark.parametrize("limiter_class", ALL)
+def test_50_concurrent_tasks_get_exactly_the_limit(
+    redis_target: Any, ns: str, limiter_class: type[RateLimiter]
+) -> None:
+    import redisbehaviors.ratelimit as package
+
+    twin_class = getattr(package, f"Async{limiter_class.__name__}")
+
+    async def scenario() -> int:
+        client = redis.asyncio.Redis.from_url(redis_target.url, decode_responses=True, protocol=redis_target.protocol)
+        twin = twin_class(client, Limit(25, 3_600_000), namespace=ns)
+        decisions = await asyncio.gather(*(twin.hit("burst") for _ in range(50)))
+        await client.aclose()
+        return sum(d.allowed for d in decisions)
+
+    assert asyncio.run(scenario()) == 25
+
+
+def test_an_asyncio_limiter_refuses_a_sync_client(r: redis.Redis) -> None:
+    import redisbehaviors.ratelimit as package
+
+    with pytest.raises(InvalidInput, match=r"redis\.asyncio"):
+        package.AsyncFixedWindowLimiter(r, Limit(1, 1000))
+    with pytest.raises(InvalidInput, match=r"redis\.Redis"):
+        FixedWindowLimiter(redis.asyncio.Redis(decode_responses=True), Limit(1, 1000))

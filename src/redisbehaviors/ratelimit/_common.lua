@@ -14,7 +14,7 @@
 -- decision; every limit of a policy is charged together, so limit 1 speaks for all of them.  A
 -- recognised hit charges nothing and answers "allowed", with the counts as they are now.
 
--- 64: a kill storm with 4 threads on one subject put 17 admitted hits between a lost reply and its
+-- 64: a kill storm with 4 threads on one subject put more than 16 admitted hits between a lost reply and its
 -- retry (a thread waiting for the GIL), which a list of 16 missed; 64 ids are about 1 kB, for busy
 -- subjects only (a subject keeps only as many ids as it had admitted hits).
 local OPS_KEPT = 64
