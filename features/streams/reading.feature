@@ -60,8 +60,16 @@ Feature: XREAD reads what comes after an id, waits for new entries, and since 7.
       And client "B" sends "XADD s 1-0 n 1"
       Then client "A" is woken with the ids ["1-0"]
 
-    @before_7_4
+    @before_7_4 @redis_only
     Scenario: Before 7.4 "+" is not a valid id for XREAD
       Given the stream "s" has the entries 1-0 to 3-0
       When the client sends "XREAD STREAMS s +"
       Then the reply is an error saying "ERR Invalid stream ID specified as stream command argument"
+
+    # Valkey reports redis_version 7.2.4 but forked after "+" was added (redis/redis#13117, March 2024),
+    # so it reads the last entry although its version says 7.2 (valkey-io/valkey#2728 is about it).
+    @valkey_only
+    Scenario: On Valkey, whose redis_version says 7.2, XREAD with "+" reads only the last entry
+      Given the stream "s" has the entries 1-0 to 3-0
+      When the client sends "XREAD COUNT 3 STREAMS s +"
+      Then the stream read delivers the ids ["3-0"]
