@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from redisbehaviors.chat.errors import NotSubscribed, PayloadError
+from redisbehaviors.chat.errors import InvalidMessage, NotSubscribed, PayloadError
 from redisbehaviors.chat.payload import (
     ChatMessage,
     PresenceNotice,
@@ -108,7 +108,7 @@ class TypingTracker:
     """Who is typing, as the receiving side sees it: a notice lasts ``ttl`` seconds unless refreshed."""
 
     def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
+        self.ttl = validate_seconds(ttl, "typing ttl")
         self._until: dict[str, float] = {}
 
     def seen(self, sender: str, now: float) -> bool:
@@ -171,6 +171,8 @@ class RoomFeed:
         self.backlog = validate_count(backlog, "backlog", minimum=0, maximum=10_000)
         self.batch = validate_count(batch, "batch", minimum=1, maximum=100_000)
         self.typing = TypingTracker(validate_seconds(typing_ttl, "typing_ttl"))
+        if not callable(clock):
+            raise InvalidMessage(f"clock must be a callable returning seconds, got {type(clock).__name__}")
         self.subscribe_timeout = validate_seconds(subscribe_timeout, "subscribe_timeout")
         self.reconnect_delay = validate_seconds(reconnect_delay, "reconnect_delay")
         self.max_reconnect_delay = validate_seconds(max_reconnect_delay, "max_reconnect_delay")

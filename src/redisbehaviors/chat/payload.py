@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redisbehaviors.chat.errors import PayloadError
-from redisbehaviors.validation import is_stream_id, stream_id_key
+from redisbehaviors.validation import is_stream_id, shown, stream_id_key
 
 VERSION = 1
 
@@ -35,7 +35,7 @@ def parse_stream_id(value: str) -> tuple[int, int]:
     A received payload with a bad id is refused with :class:`PayloadError` (it is not the caller's input).
     """
     if not is_stream_id(value):
-        raise PayloadError(f"not a stream id: {value!r}")
+        raise PayloadError(f"not a stream id: {shown(value)}")
     return stream_id_key(value)
 
 
@@ -76,9 +76,9 @@ Payload = ChatMessage | TypingNotice | PresenceNotice
 def _field(data: dict[str, Any], name: str, kind: type) -> Any:
     value = data.get(name)
     if isinstance(value, bool) and kind is not bool:
-        raise PayloadError(f"field {name!r} must be {kind.__name__}, got {value!r}")
+        raise PayloadError(f"field {name!r} must be {kind.__name__}, got {shown(value)}")
     if not isinstance(value, kind):
-        raise PayloadError(f"field {name!r} must be {kind.__name__}, got {value!r}")
+        raise PayloadError(f"field {name!r} must be {kind.__name__}, got {shown(value)}")
     return value
 
 
@@ -87,12 +87,12 @@ def decode_payload(raw: str | bytes) -> Payload:
     try:
         data = json.loads(raw)
     except (ValueError, TypeError) as exc:
-        raise PayloadError(f"not JSON: {raw!r:.80}") from exc
+        raise PayloadError(f"not JSON: {shown(raw, 80)}") from exc
     if not isinstance(data, dict):
-        raise PayloadError(f"not a JSON object: {raw!r:.80}")
+        raise PayloadError(f"not a JSON object: {shown(raw, 80)}")
     version = data.get("v")
     if version != VERSION:
-        raise PayloadError(f"unsupported payload version {version!r} (this reader knows {VERSION})")
+        raise PayloadError(f"unsupported payload version {shown(version)} (this reader knows {VERSION})")
     kind = data.get("type")
     if kind == "message":
         message = ChatMessage(
@@ -109,7 +109,7 @@ def decode_payload(raw: str | bytes) -> Payload:
             _field(data, "room", str), _field(data, "name", str), _field(data, "online", bool),
             _field(data, "reason", str), _field(data, "time", int),
         )
-    raise PayloadError(f"unknown payload type {kind!r}")
+    raise PayloadError(f"unknown payload type {shown(kind)}")
 
 
 def message_from_entry(room: str, entry_id: str, fields: dict[str, str]) -> ChatMessage:

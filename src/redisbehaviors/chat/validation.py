@@ -10,7 +10,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 def validate_body(body: object) -> str:
     if not isinstance(body, str):
-        raise InvalidMessage(f"message body must be a string, got {type(body).__name__}: {body!r:.40}")
+        raise InvalidMessage(f"message body must be a string, got {type(body).__name__}: {validation.shown(body, 40)}")
     if not body.strip():
         raise InvalidMessage("message body must not be empty or only whitespace")
     try:
