@@ -44,8 +44,12 @@ log = logging.getLogger(__name__)
 
 
 def is_nogroup(exc: BaseException) -> bool:
-    """The reply Redis gives for a missing stream or group (from a command or a script's call)."""
-    return isinstance(exc, redis.ResponseError) and str(exc).startswith("NOGROUP")
+    """The reply Redis gives for a missing stream or group (from a command or a script's call), or to a
+    blocked ``XREADGROUP`` whose stream was deleted meanwhile ("UNBLOCKED the stream key no longer exists")."""
+    if not isinstance(exc, redis.ResponseError):
+        return False
+    text = str(exc)
+    return text.startswith("NOGROUP") or (text.startswith("UNBLOCKED") and "no longer exists" in text)
 
 
 class Lease:
