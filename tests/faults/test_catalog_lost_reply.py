@@ -6,8 +6,10 @@ and ``record_view`` counted two views for one call (issue 12).  Two faults, for 
 ``docs/fundamentals/catalog.md`` ("Exactly once under retries"):
 
 1. one reply lost after the server ran the command (``lossy_proxy``), the client retrying;
-2. a ``CLIENT KILL`` storm every 10 ms while ``CALLS`` calls run, each retried by redis-py and, when its
-   retries run out, by the caller with the same operation id (the documented way to resolve it).
+2. a ``CLIENT KILL`` storm every 10 ms while ``CALLS`` calls run (more, up to three times as many, until at
+   least ``MIN_RETRIED`` commands were cut off in flight: a kill between two calls only makes redis-py
+   reconnect), each retried by redis-py and, when its retries run out, by the caller with the same
+   operation id (the documented way to resolve it).
 
 Each is compared with the same calls in a twin namespace without faults: the answers, and a ``DUMP`` of
 every catalog key (operation records aside, whose names are random).  Figures are printed (``pytest -s``).
@@ -29,6 +31,7 @@ from redisbehaviors.idempotency import new_operation_id
 from redisbehaviors.testing.faults import ReplyDroppingProxy
 
 CALLS = 1000
+MIN_RETRIED = 3
 TRANSIENT = (redis.ConnectionError, redis.TimeoutError)
 
 
@@ -105,11 +108,15 @@ def operation_records(client: redis.Redis, ns: str) -> int:
     return sum(1 for _ in client.scan_iter(match=f"{ns}:*:op:*", count=1000))
 
 
-def _run(catalog: Catalog, operation: Operation, calls: int) -> tuple[list[Any], int]:
-    """``calls`` calls; a call whose retries ran out is sent again with its operation id until it answers."""
-    answers, resent = [], 0
-    for index in range(calls):
-        op = new_operation_id()
+def _run(
+    catalog: Catalog, operation: Operation, calls: int, more: Callable[[], bool] = lambda: False
+) -> tuple[list[Any], int]:
+    """``calls`` calls (and up to ``2 * calls`` more while ``more()``); a call whose retries ran out is sent
+    again with its operation id until it answers."""
+    answers: list[Any] = []
+    resent = 0
+    while len(answers) < calls or (more() and len(answers) < 3 * calls):
+        index, op = len(answers), new_operation_id()
         while True:
             try:
                 answers.append(operation.call(catalog, index, op))
@@ -119,11 +126,13 @@ def _run(catalog: Catalog, operation: Operation, calls: int) -> tuple[list[Any],
     return answers, resent
 
 
-def _fault_free(r: redis.Redis, ns: str, operation: Operation, calls: int) -> tuple[list[Any], dict[str, bytes]]:
+def _fault_free(
+    r: redis.Redis, ns: str, operation: Operation, calls: int, setup: int = 1
+) -> tuple[list[Any], dict[str, bytes]]:
     twin = f"{ns}-twin"
     catalog = Catalog(r, namespace=twin)
     _base(catalog)
-    operation.setup(catalog, calls)
+    operation.setup(catalog, setup)
     answers, _ = _run(catalog, operation, calls)
     return answers, snapshot(r, twin)
 
@@ -154,20 +163,22 @@ def test_a_lost_reply_changes_nothing_but_what_one_call_does(
 def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
     operation: Operation, kill_storm: Callable[..., Any], redis_target: Any, r: redis.Redis, ns: str
 ) -> None:
-    expected_answers, expected_state = _fault_free(r, ns, operation, CALLS)
     _base(Catalog(r, namespace=ns))
-    operation.setup(Catalog(r, namespace=ns), CALLS)
+    operation.setup(Catalog(r, namespace=ns), 3 * CALLS)
     retry = CountingRetry(10)
     client = redis_target.client(retry=retry)
     catalog = Catalog(client, namespace=ns)
     with kill_storm(interval=0.01) as storm:
-        answers, resent = _run(catalog, operation, CALLS)
+        answers, resent = _run(catalog, operation, CALLS, more=lambda: retry.failures < MIN_RETRIED)
     state = snapshot(r, ns)
+    calls = len(answers)
+    expected_answers, expected_state = _fault_free(r, ns, operation, calls, setup=3 * CALLS)
     wrong = sum(1 for got, want in zip(answers, expected_answers, strict=True) if got != want)
-    print(f"\ncatalog.{operation.name}, kill storm: {CALLS} calls, {storm.kills} kills, {retry.failures} retried by "
+    print(f"\ncatalog.{operation.name}, kill storm: {calls} calls, {storm.kills} kills, {retry.failures} retried by "
           f"redis-py, {resent} resent with their operation id; {wrong} answers differ from the fault-free run; "
           f"end state equal: {state == expected_state}; {_summary(r, ns)}")
     assert storm.kills > 0
+    assert retry.failures >= MIN_RETRIED
     assert answers == expected_answers
     assert state == expected_state
     client.close()

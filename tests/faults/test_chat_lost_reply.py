@@ -7,6 +7,7 @@ retries"):
 
 1. one reply lost after the server ran the command (``lossy_proxy``), the client retrying;
 2. a ``CLIENT KILL`` storm every 10 ms while the calls run (subscribers are ``TYPE pubsub`` and survive it),
+   more calls, up to three times as many, until at least ``MIN_RETRIED`` commands were cut off in flight;
    each call retried by redis-py and, when its retries run out, by the caller with the same operation id.
 
 Each is compared with the same calls in a twin namespace without faults: the answers, the history (senders,
@@ -33,6 +34,7 @@ from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.faults import ReplyDroppingProxy
 
 CALLS = 600
+MIN_RETRIED = 3
 ROOM = "lobby"
 TRANSIENT = (redis.ConnectionError, redis.TimeoutError)
 
@@ -156,11 +158,15 @@ def _payload_shape(payload: dict[str, Any], position: dict[str, int]) -> tuple[A
     return (payload["type"], payload.get("sender"))
 
 
-def _run_calls(chat: Chat, operation: Operation, calls: int) -> tuple[list[Any], int]:
-    """``calls`` calls; a call whose retries ran out is sent again with its operation id until it answers."""
-    answers, resent = [], 0
-    for index in range(calls):
-        op = new_operation_id()
+def _run_calls(
+    chat: Chat, operation: Operation, calls: int, more: Callable[[], bool] = lambda: False
+) -> tuple[list[Any], int]:
+    """``calls`` calls (and up to ``2 * calls`` more while ``more()``); a call whose retries ran out is sent
+    again with its operation id until it answers."""
+    answers: list[Any] = []
+    resent = 0
+    while len(answers) < calls or (more() and len(answers) < 3 * calls):
+        index, op = len(answers), new_operation_id()
         while True:
             try:
                 answers.append(operation.call(chat, index, op))
@@ -186,10 +192,10 @@ def _observe(r: redis.Redis, chat: Chat, answers: list[Any], listener: Listener,
     )
 
 
-def _fault_free(r: redis.Redis, ns: str, operation: Operation, calls: int) -> Run:
+def _fault_free(r: redis.Redis, ns: str, operation: Operation, calls: int, setup: int = 1) -> Run:
     chat = Chat(r, namespace=f"{ns}-twin", typing_interval=0, history_limit=100_000)
     _base(chat)
-    operation.setup(chat, calls)
+    operation.setup(chat, setup)
     listener = Listener(r, chat)
     answers, _ = _run_calls(chat, operation, calls)
     return _observe(r, chat, answers, listener, expected_payloads=0)
@@ -250,22 +256,24 @@ def test_a_lost_reply_changes_nothing_but_what_one_call_does(
 def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
     operation: Operation, kill_storm: Callable[..., Any], redis_target: Any, r: redis.Redis, ns: str
 ) -> None:
-    calls = CALLS_OF.get(operation.name, CALLS)
-    expected = _fault_free(r, ns, operation, calls)
+    least = CALLS_OF.get(operation.name, CALLS)
     direct = Chat(r, namespace=ns, typing_interval=0, history_limit=100_000)
     _base(direct)
-    operation.setup(direct, calls)
+    operation.setup(direct, 3 * least)
     listener = Listener(r, direct)
     retry = CountingRetry(10)
     client = redis_target.client(retry=retry)
     chat = Chat(client, namespace=ns, typing_interval=0, history_limit=100_000)
     with kill_storm(interval=0.01) as storm:
-        answers, resent = _run_calls(chat, operation, calls)
+        answers, resent = _run_calls(chat, operation, least, more=lambda: retry.failures < MIN_RETRIED)
+    calls = len(answers)
+    expected = _fault_free(r, ns, operation, calls, setup=3 * least)
     run = _observe(r, direct, answers, listener, len(expected.payloads))
     wrong = sum(1 for got, want in zip(run.answers, expected.answers, strict=True) if got != want)
     print(f"\nchat.{operation.name}, kill storm: {calls} calls, {storm.kills} kills, {retry.failures} retried by "
           f"redis-py, {resent} resent with their operation id; {wrong} answers differ; {_summary(run, expected)}")
     assert storm.kills > 0
+    assert retry.failures >= MIN_RETRIED
     _assert_equal_runs(run, expected)
     client.close()
 
