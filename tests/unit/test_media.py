@@ -196,9 +196,7 @@ def test_dead_letters_page_after_an_id(media: MediaPipeline) -> None:
     for job in media.reclaim("c2", min_idle_ms=0).jobs:
         assert media.fail(job, "c2", "boom again").outcome == "dead"
     first, *rest = media.dead_letters()
-    assert (
-        [d.job_id for d in rest] == [d.job_id for d in media.dead_letters(after=first.dead_id)] == ["b", "c"]
-    )
+    assert [d.job_id for d in rest] == [d.job_id for d in media.dead_letters(after=first.dead_id)] == ["b", "c"]
     assert {d.reason for d in [first, *rest]} == {"boom again"}
 
 
@@ -269,9 +267,7 @@ def test_stop_from_another_thread_ends_the_loop_within_one_block(media: MediaPip
     worker = Worker(media, "w1", noop, block_ms=50)
     runner = threading.Thread(target=worker.run, daemon=True)
     runner.start()
-    wait_until(
-        lambda: media.client.xinfo_consumers(media.keys.jobs, media.group), 10, what="the worker to read"
-    )
+    wait_until(lambda: media.client.xinfo_consumers(media.keys.jobs, media.group), 10, what="the worker to read")
     worker.stop()
     runner.join(10)
     assert not runner.is_alive()
@@ -313,10 +309,7 @@ def test_the_command_line_submits_works_monitors_and_replays(
     redis_target: RedisTarget, ns: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = redis_target.url
-    assert (
-        _cli(capsys, url, ns, "submit", "transcode", "--job-id", "a", "--payload", '{"source": "a.mov"}')[0]
-        == 0
-    )
+    assert _cli(capsys, url, ns, "submit", "transcode", "--job-id", "a", "--payload", '{"source": "a.mov"}')[0] == 0
     code, out = _cli(capsys, url, ns, "submit", "transcode", "--job-id", "a")
     assert code == 0 and "duplicate" in out
     assert _cli(capsys, url, ns, "submit", "thumbnail", "--payload", '{"fail": "always"}')[0] == 0
@@ -386,3 +379,154 @@ def test_the_pipeline_runs_on_a_cluster_because_its_keys_share_one_slot(
     reclaimed = media.reclaim("c2", min_idle_ms=0)
     assert (reclaimed.jobs, reclaimed.deleted) == ([], [replayed.entry_id])
     assert [d.original_id for d in media.dead_letters()] == [replayed.entry_id]
+
+
+# ------------------------------------------------------------------------------------------ issue 12: hardening
+
+
+def test_retention_alone_bounds_by_age_because_the_default_maxlen_gives_way(r: redis.Redis, ns: str) -> None:
+    media = MediaPipeline(r, namespace=ns, pipeline="p", retention_ms=60_000, features=FALLBACK)
+    assert (media.maxlen, media.retention_ms) == (None, 60_000)
+    assert MediaPipeline(r, namespace=ns, pipeline="p", features=FALLBACK).maxlen == 100_000
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"idempotency_ttl_ms": 10**18},  # accepted before: PX past the ms clock's range, or three jobs
+        {"mark_ttl_ms": 10**18, "max_deliveries": 1},
+        {"lease_ms": 2**53 + 1},
+        {"retention_ms": 2**63},
+        {"operation_ttl_ms": 86_400_001},
+        {"delete_on_ack": "yes"},
+        {"features": "8.2"},
+        {"maxlen": 10**5000},
+    ],
+)
+def test_configuration_beyond_what_redis_accepts_is_refused(r: redis.Redis, ns: str, options: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput):
+        MediaPipeline(r, namespace=ns, pipeline="p", **{"features": FALLBACK, **options})
+
+
+def test_a_client_returning_bytes_is_refused_at_construction(redis_target: RedisTarget, ns: str) -> None:
+    raw = redis_target.client(decode_responses=False)
+    with pytest.raises(InvalidInput, match="decode_responses=True"):
+        MediaPipeline(raw, namespace=ns, features=FALLBACK)
+    raw.close()
+
+
+def test_features_come_from_hello_so_a_user_without_info_can_detect_them(
+    r: redis.Redis, redis_target: RedisTarget, ns: str
+) -> None:
+    if not redis_target.owned:
+        pytest.skip("creates an ACL user")
+    user = f"rbt-noinfo-{ns}"
+    r.execute_command("ACL", "SETUSER", user, "on", ">pw", "~*", "+@all", "-info")
+    try:
+        client = redis_target.client(username=user, password="pw")
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            client.info("server")
+        newer = redis_target.version >= (8, 2, 0)
+        assert ServerFeatures.detect(client) == ServerFeatures(xackdel=newer, trim_acked=newer)
+        client.close()
+    finally:
+        r.execute_command("ACL", "DELUSER", user)
+
+
+def test_a_worker_recreates_a_lost_group_and_reports_the_reset(r: redis.Redis, ns: str) -> None:
+    """A restart without persistence empties the server: the worker's next read answers NOGROUP (or a
+    blocked one ``UNBLOCKED``); the worker creates the group again, reports it, and goes on working."""
+    media = MediaPipeline(r, namespace=ns, pipeline="p", lease_ms=200, features=FALLBACK)
+    resets: list[Any] = []
+    done: list[str] = []
+    worker = Worker(
+        media, "w1", lambda job, lease: done.append(job.job_id) or None, block_ms=20, on_reset=resets.append
+    )
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    try:
+        media.submit("tag", {}, job_id="before")
+        wait_until(lambda: done == ["before"], timeout=5, what="the first job")
+        r.delete(media.keys.jobs)  # what a restart without persistence leaves: no stream, no group
+        wait_until(lambda: resets, timeout=5, what="the reset report")
+        media.submit("tag", {}, job_id="after")
+        wait_until(lambda: done == ["before", "after"], timeout=5, what="a job after the reset")
+    finally:
+        worker.stop()
+        thread.join(timeout=5)
+    assert worker.stats.group_resets == len(resets) >= 1
+    assert (resets[0].group, resets[0].stream, resets[0].consumer) == ("workers", media.keys.jobs, "w1")
+    assert [g["name"] for g in r.xinfo_groups(media.keys.jobs)] == ["workers"]
+
+
+def test_a_refused_lease_extension_stops_the_worker_instead_of_dead_lettering_the_job(
+    r: redis.Redis, redis_target: RedisTarget, ns: str
+) -> None:
+    if not redis_target.owned:
+        pytest.skip("creates an ACL user")
+    user = f"rbt-noclaim-{ns}"
+    r.execute_command("ACL", "SETUSER", user, "on", ">pw", f"~{ns}:*", "+@all", "-xclaim")
+    client = redis_target.client(username=user, password="pw")
+    try:
+        media = MediaPipeline(client, namespace=ns, pipeline="p", lease_ms=60_000, max_deliveries=1, features=FALLBACK)
+        for n in range(3):
+            media.submit("transcode", {"work_ms": 300}, job_id=f"j{n}")
+        worker = Worker(media, "w1", simulate, batch_size=3, block_ms=20)
+        # 7.0: "The user executing the script can't run this command"; 7.2+: "ACL failure in script: … 'xclaim'"
+        with pytest.raises(redis.ResponseError, match="xclaim|can't run this command"):
+            worker.run(max_jobs=3)
+        assert worker.stopping and worker.stats.dead_lettered == 0
+        assert media.dead_letter_count() == 0
+        assert len(r.xpending_range(media.keys.jobs, "workers", "-", "+", 10)) == 3  # reclaimed after the lease
+    finally:
+        client.close()
+        r.execute_command("ACL", "DELUSER", user)
+
+
+def _consumer_verdict(monitor: Monitor, name: str) -> str:
+    return next(c.verdict for c in monitor.check().consumers if c.name == name)
+
+
+def test_a_consumer_holding_a_job_and_doing_nothing_is_stuck(media: MediaPipeline) -> None:
+    media.submit("tag", {})
+    media.read_new("c1")
+    monitor = Monitor(media, stuck_after_ms=100)
+    wait_until(lambda: _consumer_verdict(monitor, "c1") == "stuck", timeout=5, what="c1 stuck")
+
+
+def test_a_hung_worker_that_keeps_polling_is_still_stuck_from_7_2(
+    media: MediaPipeline, redis_target: RedisTarget
+) -> None:
+    """From 7.2 an empty XREADGROUP resets ``idle`` but not ``inactive`` (redis/redis#11099): the monitor
+    reads ``inactive``, so a worker whose reads return nothing while it holds a job is found out."""
+    if redis_target.version < (7, 2, 0):
+        pytest.skip("XINFO CONSUMERS inactive is 7.2+; before it an empty read resets idle")
+    media.submit("tag", {})
+    media.read_new("c1")
+    monitor = Monitor(media, stuck_after_ms=100)
+
+    def polled_and_stuck() -> bool:
+        media.read_new("c1")  # nothing new: an attempted read
+        row = next(c for c in media.client.xinfo_consumers(media.keys.jobs, "workers") if c["name"] == "c1")
+        return row["idle"] < 100 and _consumer_verdict(monitor, "c1") == "stuck"
+
+    wait_until(polled_and_stuck, timeout=5, what="c1 polling, idle reset, and still stuck")
+
+
+def test_a_worker_extending_its_lease_stays_ok(media: MediaPipeline) -> None:
+    """A lease extension (``XCLAIM … JUSTID`` to itself) counts as a claim: ``inactive`` (7.2+) and
+    ``idle`` (before) start again, so a live worker on a long job is not reported stuck."""
+    media.submit("tag", {})
+    [job] = media.read_new("c1")
+    monitor = Monitor(media, stuck_after_ms=150)
+    verdicts = []
+    for _ in range(6):
+        wait_until(lambda: _idle_of(media, "c1") >= 50, timeout=5, what="some idle time")
+        assert media.extend_lease("c1", [job.entry_id]) == [job.entry_id]
+        verdicts.append(_consumer_verdict(monitor, "c1"))
+    assert verdicts == ["ok"] * 6
+
+
+def _idle_of(media: MediaPipeline, name: str) -> int:
+    row = next(c for c in media.client.xinfo_consumers(media.keys.jobs, "workers") if c["name"] == name)
+    return int(row["inactive"]) if int(row.get("inactive", -1)) >= 0 else int(row["idle"])

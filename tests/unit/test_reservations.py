@@ -6,6 +6,7 @@ Validation and key schema run without Redis; the rest runs against the suite's r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -20,15 +21,18 @@ from redisbehaviors.errors import InvalidInput
 from redisbehaviors.reservations import (
     LIBRARY_NAME,
     HoldState,
+    LibraryNotLoaded,
     OptimisticReservations,
     OrderConflict,
     Outcome,
     OutOfStock,
     ReservationKeys,
     Reservations,
+    StockLevel,
     TooMuchContention,
     UnknownOrder,
     UnknownSku,
+    deploy_library,
 )
 from redisbehaviors.reservations.engine import SCRIPT_NAMES, function_name, library_source, script_source
 from redisbehaviors.reservations.model import MAX_LINES, Hold, validate_items
@@ -61,9 +65,7 @@ def test_bad_items_are_refused_with_a_message_naming_the_problem(items: Any, mes
 
 def test_every_key_of_a_partition_shares_the_partition_hash_tag() -> None:
     keys = ReservationKeys("shop", "eu-1")
-    assert keys.all == [
-        f"shop:{{eu-1}}:{name}" for name in ("stock", "holds", "expiry", "done", "audit", "restocks")
-    ]
+    assert keys.all == [f"shop:{{eu-1}}:{name}" for name in ("stock", "holds", "expiry", "done", "audit", "restocks")]
     assert {key_slot(k.encode()) for k in keys.all} == {key_slot(b"eu-1")}
 
 
@@ -160,9 +162,7 @@ def test_the_sweeper_forgets_orders_closed_longer_ago_than_the_retention(r: redi
     assert service.reserve("o1", {"A": 1}, 60_000).outcome is Outcome.HELD  # the id is free again
 
 
-def test_the_sweeper_drops_a_stale_index_entry_without_returning_stock(
-    r: redis.Redis, service: Reservations
-) -> None:
+def test_the_sweeper_drops_a_stale_index_entry_without_returning_stock(r: redis.Redis, service: Reservations) -> None:
     service.reserve("o1", {"A": 2}, 60_000)
     service.confirm("o1")
     r.zadd(service.keys.expiry, {"o1": 0})  # as if an old index entry had survived
@@ -210,9 +210,7 @@ def test_the_function_engine_reloads_its_library_after_function_flush(
 # ------------------------------------------------------------------------------------------------ WATCH path
 
 
-def test_the_watch_path_writes_holds_the_script_service_can_confirm(
-    r: redis.Redis, service: Reservations
-) -> None:
+def test_the_watch_path_writes_holds_the_script_service_can_confirm(r: redis.Redis, service: Reservations) -> None:
     optimistic = OptimisticReservations(r, namespace=service.keys.namespace)
     assert optimistic.reserve("o1", {"A": 2}, 60_000).outcome is Outcome.HELD
     assert optimistic.reserve("o1", {"A": 2}, 60_000).outcome is Outcome.ALREADY_HELD
@@ -266,3 +264,86 @@ def test_under_maxmemory_a_reservation_is_refused_before_it_writes_anything(
     client.config_set("maxmemory", "0")
     assert {key: client.dump(key) for key in service.keys.all} == before
     client.close()
+
+
+# ------------------------------------------------------------------------------------------ issue 12: hardening
+
+
+def test_a_client_returning_bytes_is_refused_at_construction(redis_target: Any, ns: str) -> None:
+    raw = redis_target.client(decode_responses=False)
+    with pytest.raises(InvalidInput, match="decode_responses=True"):
+        Reservations(raw, namespace=ns)
+    raw.close()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"retention_ms": 10**18}, {"operation_ttl_ms": 0}, {"engine": ["script"]}, {"load_library": "no"}],
+)
+def test_configuration_beyond_what_redis_accepts_is_refused(r: redis.Redis, ns: str, options: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput):
+        Reservations(r, namespace=ns, **options)
+
+
+def test_an_operation_id_is_an_identifier(r: redis.Redis, ns: str) -> None:
+    service = Reservations(r, namespace=ns)
+    service.set_stock("A", 5)
+    for bad in ("", "a:b", "x" * 65, 7):
+        with pytest.raises(InvalidInput, match="operation_id"):
+            service.reserve("o1", {"A": 1}, 1000, operation_id=bad)  # type: ignore[arg-type]
+    assert r.hlen(service.keys.holds) == 0
+
+
+def test_a_caller_retrying_with_its_operation_id_gets_the_first_reply(r: redis.Redis, ns: str) -> None:
+    service = Reservations(r, namespace=ns)
+    service.set_stock("A", 5, operation_id="take-1")
+    assert service.set_stock("A", 9, operation_id="take-1").available == 5  # the first run's reply, nothing set
+    assert service.reserve("o1", {"A": 2}, 60_000, operation_id="cart-9").outcome is Outcome.HELD
+    assert service.reserve("o1", {"A": 2}, 60_000, operation_id="cart-9").outcome is Outcome.HELD
+    assert service.reserve("o1", {"A": 2}, 60_000).outcome is Outcome.ALREADY_HELD
+    assert service.confirm("o1", operation_id="pay-3") is Outcome.CONFIRMED
+    assert service.confirm("o1", operation_id="pay-3") is Outcome.CONFIRMED
+    assert service.confirm("o1") is Outcome.ALREADY_CONFIRMED
+    assert service.stock("A").sold == 2
+
+
+def test_a_function_engine_told_not_to_load_needs_the_library_deployed(
+    r: redis.Redis, redis_target: Any, ns: str
+) -> None:
+    if not redis_target.owned:
+        pytest.skip("deletes and loads a Function library")
+    with contextlib.suppress(redis.ResponseError):
+        r.function_delete(LIBRARY_NAME)
+    service = Reservations(r, namespace=ns, engine="function", load_library=False)
+    with pytest.raises(LibraryNotLoaded, match="deploy_library"):
+        service.set_stock("A", 1)
+    assert r.keys(f"{ns}:*") == []
+    deploy_library(r)
+    assert service.set_stock("A", 1).available == 1 and service.script_reloads == 0
+
+
+def test_the_deployed_library_rule_needs_only_fcall(r: redis.Redis, redis_target: Any, ns: str) -> None:
+    """The third rule of the docs' Privileges section: no FUNCTION LOAD for the application user."""
+    from tests.unit.test_acl import documented_rule
+
+    if not redis_target.owned:
+        pytest.skip("creates an ACL user")
+    [rule] = [line for line in documented_rule("reservations") if "deployed beforehand" in line.label]
+    assert "+fcall" in rule.tokens and not any(t.startswith("+function") for t in rule.tokens)
+    user = f"rbt-deployed-{ns}"
+    r.execute_command("ACL", "SETUSER", user, *[t.replace("<ns>", ns).replace("<password>", "pw") for t in rule.tokens])
+    try:
+        deploy_library(r)  # the admin's deployment step
+        with redis_target.client(username=user, password="pw") as client:
+            service = Reservations(client, namespace=ns, engine="function", load_library=False, audit_cap=10)
+            service.set_stock("A", 3)
+            assert service.restock("A", 1, "d1") is True
+            assert service.reserve("o1", {"A": 2}, 60_000).outcome is Outcome.HELD
+            assert service.extend("o1", 90_000) is Outcome.EXTENDED
+            assert service.confirm("o1") is Outcome.CONFIRMED
+            assert service.sweep().expired == 0 and service.hold("o1").state.value == "confirmed"
+            assert service.stock("A") == StockLevel(2, 0, 2, 4)
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                deploy_library(client)
+    finally:
+        r.execute_command("ACL", "DELUSER", user)
