@@ -191,3 +191,34 @@ class Guard:
             names = list(client.scan_iter(match=pattern, count=500))
             if names:
                 client.delete(*names)
+
+
+@dataclass
+class ClusterGuard:
+    """A cluster the suite started: each primary has its own :class:`Guard`, checked and repaired in turn
+    (flushed with its scripts and functions, settings set back, pauses lifted, busy scripts killed)."""
+
+    guards: list[Guard]
+
+    def remember_config(self) -> None:
+        for guard in self.guards:
+            guard.remember_config()
+
+    def begin(self) -> None:
+        for guard in self.guards:
+            guard.begin()
+
+    def settle(self) -> None:
+        for guard in self.guards:
+            guard.settle()
+
+    def after_scenario(self, namespace: str) -> list[str]:
+        problems: list[str] = []
+        for guard in self.guards:
+            node = guard.url.rsplit(":", 1)[-1].split("/")[0]
+            problems += [f"node {node}: {problem}" for problem in guard.after_scenario(namespace)]
+        return problems
+
+    def close(self) -> None:
+        for guard in self.guards:
+            guard.close()
