@@ -205,3 +205,155 @@ def test_fakeredis_runs_skip_the_fixtures_an_emulator_cannot_give_with_the_reaso
         EMULATOR_REASONS["cluster_only"],
     ):
         assert reason in result.stdout, result.stdout
+
+
+# ---------------------------------------------------------------------------------------------- the matrix
+
+FEATURE = """Feature: Demo
+  Scenario: A plain behaviour
+    When the client sends "PING"
+    Then the reply is "PONG"
+
+  @redis_only
+  Scenario: Redis says it one way
+    When the client sends "X"
+    Then the reply is an error saying "ERR Redis words"
+
+  @valkey_only
+  Scenario: On Valkey, it is said another way
+    When the client sends "X"
+    Then the reply is an error saying "ERR Valkey words"
+"""
+
+
+def _record(line: int, name: str, outcome: str = "passed", reason: str = "", message: str = "", tags=()) -> dict:
+    return {
+        "topic": "demo",
+        "feature_file": "demo/demo.feature",
+        "feature": "Demo",
+        "rule": "",
+        "scenario": name,
+        "tags": list(tags),
+        "line": line,
+        "nodeid": f"tests/spec/test_demo.py::test_{line}",
+        "outcome": outcome,
+        "reason": reason,
+        "message": message,
+    }
+
+
+def _run(vendor: str, version: str, protocol: int, plain: str = "passed", message: str = "") -> dict:
+    from redisbehaviors.testing.records import SCHEMA_VERSION
+
+    redis_version = {"valkey": "7.2.4", "fakeredis": "8.0.0"}.get(vendor, version)
+    server = {"version": redis_version, "protocol": protocol, "backend": vendor}
+    if vendor != "redis":
+        server |= {"vendor": vendor, "vendor_version": version}
+    on_valkey = vendor == "valkey"
+    skip_redis = "Redis-only behaviour: valkey 8.1.8 (redis_version 7.2.4) differs"
+    skip_valkey = "Valkey-only behaviour: redis 7.0.15 is not Valkey"
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "server": server,
+        "behaviours": [
+            _record(2, "A plain behaviour", plain, message=message),
+            _record(7, "Redis says it one way", "skipped" if on_valkey else "passed", skip_redis * on_valkey,
+                    tags=["redis_only"]),
+            _record(12, "On Valkey, it is said another way", "passed" if on_valkey else "skipped",
+                    "" if on_valkey else skip_valkey, tags=["valkey_only"]),
+        ],
+    }  # fmt: skip
+
+
+def _matrix(tmp_path: Path, runs: list[dict]):
+    import json
+
+    from redisbehaviors.reports.matrix import write_reports
+    from redisbehaviors.reports.results import load_runs
+
+    (tmp_path / "features" / "demo").mkdir(parents=True)
+    (tmp_path / "features" / "demo" / "demo.feature").write_text(FEATURE)
+    paths = []
+    for number, data in enumerate(runs):
+        path = tmp_path / "runs" / f"{number}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data))
+        paths.append(path)
+    return write_reports(load_runs(paths), tmp_path / "out", tmp_path / "features", docs_dir=tmp_path / "docs")
+
+
+def test_the_divergence_page_of_valkey_shows_both_sides_of_each_stated_pair(tmp_path: Path) -> None:
+    outcome = _matrix(tmp_path, [_run("redis", "7.0.15", 3), _run("valkey", "8.1.8", 3)])
+    assert outcome.unexplained == 0
+    page = (tmp_path / "out" / "divergences" / "valkey-8.1.8.md").read_text()
+    assert "## Divergences the spec states (1)" in page
+    assert "- **Redis** — Redis says it one way (`demo/demo.feature:7`)" in page
+    assert '`Then the reply is an error saying "ERR Redis words"`' in page
+    assert '`Then the reply is an error saying "ERR Valkey words"`' in page
+    assert "## Behaviours that fail here (0)" in page
+    matrix = (tmp_path / "out" / "matrix.md").read_text()
+    assert "| Redis says it one way <sub>demo/demo.feature:7</sub> | ✓ | ⇄ |" in matrix
+    assert "Unexplained failures on real servers: **0**." in matrix
+
+
+def test_a_failure_on_a_real_server_is_unexplained_and_shows_what_the_server_replied(tmp_path: Path) -> None:
+    message = 'expected "PONG", Redis replied "pong"'
+    outcome = _matrix(tmp_path, [_run("redis", "7.0.15", 3), _run("valkey", "8.1.8", 3, "failed", message)])
+    assert outcome.unexplained == 1
+    page = (tmp_path / "out" / "divergences" / "valkey-8.1.8.md").read_text()
+    assert f"| A plain behaviour <sub>`demo/demo.feature:2`</sub> | {message} | RESP3 only | redis 7.0.15 |" in page
+
+
+def test_fakeredis_failures_are_fidelity_gaps_on_its_own_page_in_the_docs(tmp_path: Path) -> None:
+    message = 'expected "PONG", Redis replied the error "ERR unknown command \'ping\'"'
+    runs = [_run("redis", "7.0.15", 2), _run("fakeredis", "2.41.0", 2, "failed", message)]
+    runs.append(_run("fakeredis", "2.41.0", 3, "failed", message))
+    outcome = _matrix(tmp_path, runs)
+    assert outcome.unexplained == 0  # an emulator's gaps are listed, not counted against the spec
+    page = (tmp_path / "docs" / "fakeredis.md").read_text()
+    assert "Measured with fakeredis 2.41.0 (Redis 8.0.0)." in page
+    assert "## demo (1)" in page
+    assert "[`demo/demo.feature:2`](../../features/demo/demo.feature#L2)" in page
+    assert "| both | redis 7.0.15 |" in page
+    assert "Divergences the spec states" not in (tmp_path / "out" / "divergences" / "fakeredis-2.41.0.md").read_text()
+
+
+def test_discovery_finds_each_server_once_by_vendor_and_version_and_fakeredis_last(tmp_path: Path) -> None:
+    from redisbehaviors.reports import matrix
+
+    fake = tmp_path / "valkey-server"
+    fake.write_text("#!/bin/sh\necho 'Valkey server v=8.1.8 sha=00000000:0 malloc=libc bits=64 build=0'\n")
+    fake.chmod(0o755)
+    copy = tmp_path / "copy-of-valkey-server"
+    copy.write_text(fake.read_text())
+    copy.chmod(0o755)
+    servers = matrix.discover_servers([str(fake), str(copy)], discover=False)
+    assert [(s.vendor, s.version, s.source, s.binary) for s in servers] == [("valkey", "8.1.8", "given", str(fake))]
+    assert servers[0].pytest_args == ["--redis-backend", "binary", "--redis-server-bin", str(fake)]
+    found = matrix.discover_servers()
+    assert len({(s.vendor, s.version) for s in found}) == len(found)
+    if matrix.fakeredis_choice() is not None:
+        assert found[-1].vendor == "fakeredis" and found[-1].pytest_args == ["--redis-backend", "fakeredis"]
+
+
+def test_a_failing_scenario_records_what_the_server_replied(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "x.feature").write_text("Feature: F\n  Scenario: S\n    Then it fails\n")
+    (tmp_path / "test_x.py").write_text(
+        textwrap.dedent(
+            """
+            from pytest_bdd import scenarios, then
+            scenarios("x.feature")
+
+            @then("it fails")
+            def it_fails(r):  # the run needs a server for its records to name one
+                raise AssertionError('expected 1, Redis replied 2\\nmore detail')
+            """
+        )
+    )
+    out = tmp_path / "records.json"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--redis-backend", "fakeredis"]
+    subprocess.run([*command, "--behaviour-json", str(out), str(tmp_path)], cwd=tmp_path, capture_output=True)
+    [record] = json.loads(out.read_text())["behaviours"]
+    assert record["outcome"] == "failed" and record["message"] == "expected 1, Redis replied 2"

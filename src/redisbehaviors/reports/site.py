@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -210,6 +210,8 @@ class Site:
     generated: str
     errors: list[str]
     title: str = "Redis behaviours"
+    #: More pages the header links to: (title, path relative to the site's root), e.g. the conformance matrix.
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.behaviours: dict[tuple[str, int], Behaviour] = {b.key: b for b in collect(self.runs)}
@@ -312,6 +314,7 @@ def build_site(
     out_dir: Path,
     errors: Sequence[str] = (),
     generated: str | None = None,
+    links: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """Write the whole site under ``out_dir``; returns the path of ``index.html``."""
     site = Site(
@@ -319,6 +322,7 @@ def build_site(
         list(runs),
         generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         list(errors),
+        links=list(links),
     )
     assets = out_dir / "assets"
     assets.mkdir(parents=True, exist_ok=True)

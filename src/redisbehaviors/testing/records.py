@@ -87,6 +87,8 @@ class BehaviourRecord:
     outcome: str
     reason: str = ""
     duration: float = 0.0
+    #: A failure's one-line message ("expected …, Redis replied …"): what the server answered instead.
+    message: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "tags": list(self.tags)}
@@ -175,6 +177,7 @@ def record_of(report: pytest.TestReport) -> BehaviourRecord | None:
     reason = ""
     if report.skipped and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+    message = failure_message(report) if report.failed else ""
     return BehaviourRecord(
         topic=str(props.get("topic", "")),
         feature_file=str(props["feature_file"]),
@@ -187,7 +190,21 @@ def record_of(report: pytest.TestReport) -> BehaviourRecord | None:
         outcome=report.outcome,
         reason=reason,
         duration=round(report.duration, 4),
+        message=message,
     )
+
+
+#: Longer failure messages are cut: a record says what was answered, the log has the rest.
+MESSAGE_LIMIT = 600
+
+
+def failure_message(report: pytest.TestReport) -> str:
+    """The first line of what failed (``AssertionError: expected …, got …``), without the exception's name."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = str(crash.message) if crash is not None else str(report.longrepr or "")
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    first = re.sub(r"^(?:[\w.]+\.)?AssertionError: ", "", first)
+    return first[:MESSAGE_LIMIT]
 
 
 def server_block(target: Any) -> ServerBlock:

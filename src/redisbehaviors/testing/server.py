@@ -42,13 +42,18 @@ class ServerStartError(RuntimeError):
 
 
 
-def binary_version(binary: str) -> Version:
-    """The version a ``redis-server`` binary reports with ``--version``."""
+def binary_identity(binary: str) -> tuple[str, Version]:
+    """The vendor and version a server binary reports with ``--version``: ``("valkey", (8, 1, 8))``."""
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10, check=True)
-    match = re.search(r"v=(\d+\.\d+\.\d+)", out.stdout)  # "Redis server v=7.0.15", "Valkey server v=8.1.8"
+    match = re.search(r"(\w+) server v=(\d+\.\d+\.\d+)", out.stdout)  # "Redis server v=7.0.15", "Valkey server v=8.1.8"
     if not match:
         raise ServerStartError(f"cannot read a version from {binary!r}: {out.stdout.strip()!r}")
-    return parse_version(match.group(1))
+    return match.group(1).lower(), parse_version(match.group(2))
+
+
+def binary_version(binary: str) -> Version:
+    """The version a ``redis-server`` binary reports with ``--version``."""
+    return binary_identity(binary)[1]
 
 
 def find_binary(explicit: str | None = None) -> str | None:
