@@ -357,3 +357,25 @@ def test_a_failing_scenario_records_what_the_server_replied(tmp_path: Path) -> N
     subprocess.run([*command, "--behaviour-json", str(out), str(tmp_path)], cwd=tmp_path, capture_output=True)
     [record] = json.loads(out.read_text())["behaviours"]
     assert record["outcome"] == "failed" and record["message"] == "expected 1, Redis replied 2"
+
+
+def test_report_matrix_no_run_rebuilds_every_page_and_fails_on_an_unexplained_failure(tmp_path: Path) -> None:
+    import json
+
+    from redisbehaviors.reports.cli import main
+
+    (tmp_path / "features" / "demo").mkdir(parents=True)
+    (tmp_path / "features" / "demo" / "demo.feature").write_text(FEATURE)
+    (tmp_path / "out" / "matrix").mkdir(parents=True)
+    runs = {"redis-7.0.15-resp3": _run("redis", "7.0.15", 3), "valkey-8.1.8-resp3": _run("valkey", "8.1.8", 3)}
+    for name, data in runs.items():
+        (tmp_path / "out" / "matrix" / f"{name}.json").write_text(json.dumps(data))
+    argv = ["matrix", "--no-run", "--out", str(tmp_path / "out"), "--features", str(tmp_path / "features")]
+    argv += ["--docs", str(tmp_path / "docs")]
+    assert main(argv) == 0
+    assert (tmp_path / "out" / "divergences" / "valkey-8.1.8.html").is_file()
+    site = (tmp_path / "out" / "site" / "index.html").read_text()
+    assert '<a href="../matrix.html">Conformance matrix</a>' in site
+    failing = _run("valkey", "8.1.8", 3, "failed", "expected 1, Redis replied 2")
+    (tmp_path / "out" / "matrix" / "valkey-8.1.8-resp3.json").write_text(json.dumps(failing))
+    assert main(argv) == 1

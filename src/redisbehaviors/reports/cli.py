@@ -230,15 +230,16 @@ def handle_matrix(args: argparse.Namespace) -> int:
         results = run_matrix(
             servers, protocols=args.protocols, tests=args.tests, out=args.out, extra=_extra(args), echo=not args.quiet
         )
+    missing = [r for r in results if not r.log.with_suffix(".json").is_file()]
+    for result in missing:
+        say(f"no behaviour records from {result.label}: the run did not finish (see {result.log})")
     outcome = rebuild(args.out, args.features, args.docs, results)
     index, count = write_docs(outcome.json_paths, args.out, args.features, badges=False, links=MATRIX_LINKS)
     say(f"conformance matrix: {outcome.markdown} and {outcome.html}; divergences under {args.out / 'divergences'}")
     say("written: " + ", ".join(str(p) for p in outcome.pages))
     say(f"living documentation with every server: {index} (from {count} run(s))")
     say(f"unexplained failures on real servers: {outcome.unexplained}; {time.monotonic() - started:.0f}s in all")
-    if outcome.unexplained:
-        return 1
-    return 0
+    return 1 if outcome.unexplained or missing else 0
 
 
 def handle_readme(args: argparse.Namespace) -> int:
