@@ -17,7 +17,19 @@ Feature: List commands: positions, moves, pops and their edges
       Given the client has sent "RPUSH l a b c 1 2 3 c c"
       Then "LPOS l c RANK 2" replies 6
       And "LPOS l c RANK -1" replies 7
-      And "LPOS l c RANK 0" replies an error saying "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+
+    # 7.0.1 added the negative ranks to the message (redis/redis#10645).
+    @since_7_0_1
+    Scenario: LPOS … RANK 0 is refused, and the error mentions negative ranks
+      Given the client has sent "RPUSH l a b c"
+      When the client sends "LPOS l c RANK 0"
+      Then the reply is an error saying "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+
+    @before_7_0_1
+    Scenario: Before 7.0.1 LPOS … RANK 0 is refused by an error that stops at the second match
+      Given the client has sent "RPUSH l a b c"
+      When the client sends "LPOS l c RANK 0"
+      Then the reply is an error saying "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second, ..."
 
     Scenario: LPOS … COUNT replies the positions of several matches, 0 meaning all
       Given the client has sent "RPUSH l a b c 1 2 3 c c"
@@ -163,9 +175,19 @@ Feature: List commands: positions, moves, pops and their edges
       When the client sends "BLPOP l abc"
       Then the reply is an error saying "ERR timeout is not a float or out of range"
 
+    # The timeout in seconds times 1000 was truncated to whole milliseconds, and 0.001 became 0, which
+    # means "forever"; 7.0.8 rounds it up instead (redis/redis#11688).
+    @since_7_0_8
     Scenario: BLPOP with a timeout of 0.001 seconds returns nil instead of blocking forever
       When the client sends "BLPOP l 0.001"
       Then the reply is nil
+
+    @before_7_0_8
+    Scenario: Before 7.0.8 BLPOP with a timeout of 0.001 seconds blocks until something is pushed
+      When client "B" is blocked in "BLPOP l 0.001"
+      Then client "B" is still blocked once 100 ms have passed on the server's clock
+      When the client sends "LPUSH l x"
+      Then client "B" is woken with ["l", "x"]
 
     Scenario: BLPOP on a key of another type fails with WRONGTYPE
       Given the client has sent "SET l2 x"

@@ -307,9 +307,16 @@ Feature: Sorted set commands: scores, ranks, ranges and set algebra
       When the client sends "ZUNIONSTORE dst 1 z1 WITHSCORES"
       Then the reply is an error saying "ERR syntax error"
 
+    # Since 7.0 the message quotes the command's name as other errors do (redis/redis#10127).
+    @since_7_0
     Scenario: ZUNIONSTORE refuses a numkeys of 0
       When the client sends "ZUNIONSTORE dst 0 z1"
       Then the reply is an error saying "ERR at least 1 input key is needed for 'zunionstore' command"
+
+    @before_7_0
+    Scenario: Before 7.0 ZUNIONSTORE refuses a numkeys of 0 by an error naming the command unquoted
+      When the client sends "ZUNIONSTORE dst 0 z1"
+      Then the reply is an error saying "ERR at least 1 input key is needed for zunionstore"
 
   Rule: ZPOPMIN and ZPOPMAX pop from the ends; the blocking forms reply at once when there are members
 

@@ -170,10 +170,20 @@ Feature: Replication is asynchronous: a replica is a copy that trails its primar
       And replica 1 is sent "FCALL_RO ops_hello 0"
       Then the reply is "hi"
 
+    # Since 7.0 neither SCRIPT LOAD nor EVAL propagates the script, only its effects (redis/redis#9812).
+    @since_7_0
     Scenario: A script loaded on the primary is unknown to a replica
-      # SCRIPT LOAD is not propagated; since 7.0 not even EVAL propagates the script (only its effects).
       Given a primary with two replicas
       When the primary is sent "SCRIPT LOAD 'return 1'"
       And the replicas have caught up
       Then "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db" on the primary replies [1]
       And "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db" on replica 1 replies [0]
+
+    # Before 7.0 SCRIPT LOAD was propagated, so that an EVALSHA replicated verbatim found its script.
+    @before_7_0
+    Scenario: Before 7.0 a script loaded on the primary is loaded on its replicas too
+      Given a primary with two replicas
+      When the primary is sent "SCRIPT LOAD 'return 1'"
+      And the replicas have caught up
+      Then "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db" on the primary replies [1]
+      And "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db" on replica 1 replies [1]

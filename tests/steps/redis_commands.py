@@ -111,6 +111,8 @@ class RawCommands:
         for name in keys:
             while position < len(out) and out[position] != name:
                 position += 1
+            if position >= len(out):  # Redis 6.2 lists some keys out of order (ZUNIONSTORE's destination last)
+                position = next((i for i in range(1, len(out)) if out[i] == name), len(out))
             if position < len(out):
                 out[position] = self.prefix + name
                 position += 1
