@@ -49,3 +49,71 @@ Feature: Scripts in a Redis Cluster: one slot per script
         return redis.call('GET', ARGV[1])
         """
       Then the reply is nil
+
+    # The node serving the script can only reach its own keys, so no flag lifts this one.
+    @cluster_only @since_7_0
+    Scenario: Even a script without a shebang may not touch a key served by another node
+      Given "far" names a key served by another node than the node of "a"
+      When the cluster node of "a" is sent EVAL with keys "a" and arguments "far":
+        """
+        redis.call('GET', KEYS[1])
+        return redis.call('GET', ARGV[1])
+        """
+      Then the reply is an error starting with "ERR Script attempted to access a non local key in a cluster node script: " and ending with ", on @user_script:2."
+
+    # Before 7.0 the message came after "Error running script" and the script's SHA-1 (redis/redis#10329).
+    @cluster_only @before_7_0
+    Scenario: Before 7.0 a script touching a key served by another node is refused, after the script's SHA-1
+      Given "far" names a key served by another node than the node of "a"
+      When the cluster node of "a" is sent EVAL with keys "a" and arguments "far":
+        """
+        redis.call('GET', KEYS[1])
+        return redis.call('GET', ARGV[1])
+        """
+      Then the reply is an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:2: @user_script: 2: Lua script attempted to access a non local key in a cluster node"
+
+  Rule: Functions get no cross-slot allowance unless they declare allow-cross-slot-keys
+    # Functions exist since 7.0, and from the start they were held to the declared slot as shebang
+    # scripts are (redis/redis#10615): the allowance above is for EVAL scripts written before.
+
+    @cluster_only @since_7_0
+    Scenario: A function called with keys of two slots is refused with CROSSSLOT
+      Given "other" names a key in another slot served by the node of "a"
+      And the cluster node of "a" has loaded the library:
+        """
+        #!lua name=xslot
+        redis.register_function('get_both', function(keys, args)
+          redis.call('GET', keys[1])
+          return redis.call('GET', keys[2])
+        end)
+        """
+      When the cluster node of "a" is sent FCALL "get_both" with keys "a other"
+      Then the reply is an error saying "CROSSSLOT Keys in request don't hash to the same slot"
+
+    @cluster_only @since_7_0
+    Scenario: A function may not touch an undeclared key of another slot, even one its node serves
+      Given "other" names a key in another slot served by the node of "a"
+      And the cluster node of "a" has loaded the library:
+        """
+        #!lua name=xslot
+        redis.register_function('get_other', function(keys, args)
+          redis.call('GET', keys[1])
+          return redis.call('GET', args[1])
+        end)
+        """
+      When the cluster node of "a" is sent FCALL "get_other" with keys "a" and arguments "other"
+      Then the reply is an error saying "ERR Script attempted to access keys that do not hash to the same slot script: get_other, on @user_function:4."
+
+    @cluster_only @since_7_0
+    Scenario: A function declared allow-cross-slot-keys may touch an undeclared key of another slot its node serves
+      Given "other" names a key in another slot served by the node of "a"
+      And the cluster node of "a" has loaded the library:
+        """
+        #!lua name=xslot
+        redis.register_function{function_name='incr_other', flags={'allow-cross-slot-keys'}, callback=function(keys, args)
+          redis.call('GET', keys[1])
+          return redis.call('INCR', args[1])
+        end}
+        """
+      When the cluster node of "a" is sent FCALL "incr_other" with keys "a" and arguments "other"
+      Then the reply is 1

@@ -167,6 +167,12 @@ def replica_lacks_script(replica_set: Any, script_world: ScriptWorld) -> None:
 # ---------------------------------------------------------------------------------------------------- cluster
 
 
+def _node_of(cluster_client: redis.RedisCluster, key: str) -> redis.Redis:
+    """A plain connection to the primary serving ``key``: redis-py's cluster client would refuse
+    cross-slot keys itself, and a library loaded there exists on that node only."""
+    return cluster_client.get_redis_connection(cluster_client.get_node_from_key(key))
+
+
 @when(
     parsers.re(
         r'the cluster node of "(?P<first>[^"]+)" is sent EVAL with keys "(?P<keys>[^"]*)"'
@@ -182,9 +188,8 @@ def cluster_eval(
     args: str | None,
     docstring: str,
 ) -> None:
-    # Straight to the node: redis-py's cluster client would refuse cross-slot keys itself.
     arguments = " ".join(script_world.key_names.get(word, word) for word in words(args))
-    connection = cluster_client.get_redis_connection(cluster_client.get_node_from_key(first))
+    connection = _node_of(cluster_client, first)
     raw.record(lambda: connection.execute_command(*script_command("EVAL", docstring, keys, arguments)))
 
 
@@ -200,6 +205,43 @@ def key_in_another_slot(cluster_client: redis.RedisCluster, script_world: Script
             script_world.key_names[name] = candidate
             return
     raise AssertionError(f"no key found in another slot of the node serving {key!r}")
+
+
+@given(parsers.parse('"{name}" names a key served by another node than the node of "{key}"'))
+def key_on_another_node(cluster_client: redis.RedisCluster, script_world: ScriptWorld, name: str, key: str) -> None:
+    node = cluster_client.get_node_from_key(key).name
+    for n in range(10_000):
+        candidate = f"far:{n}"
+        if cluster_client.get_node_from_key(candidate).name != node:
+            script_world.key_names[name] = candidate
+            return
+    raise AssertionError(f"no key found on a node other than the one serving {key!r}")
+
+
+@given(parsers.parse('the cluster node of "{key}" has loaded the library:'))
+def cluster_load_library(cluster_client: redis.RedisCluster, key: str, docstring: str) -> None:
+    _node_of(cluster_client, key).execute_command("FUNCTION", "LOAD", docstring)
+
+
+@when(
+    parsers.re(
+        r'the cluster node of "(?P<first>[^"]+)" is sent FCALL "(?P<function>[^"]+)" with keys "(?P<keys>[^"]*)"'
+        r'(?: and arguments "(?P<args>[^"]*)")?$'
+    )
+)
+def cluster_fcall(
+    cluster_client: redis.RedisCluster,
+    raw: RawCommands,
+    script_world: ScriptWorld,
+    first: str,
+    function: str,
+    keys: str,
+    args: str | None,
+) -> None:
+    key_list = [script_world.key_names.get(word, word) for word in words(keys)]
+    arguments = [script_world.key_names.get(word, word) for word in words(args)]
+    connection = _node_of(cluster_client, first)
+    raw.record(lambda: connection.execute_command("FCALL", function, len(key_list), *key_list, *arguments))
 
 
 @then(parsers.parse('"{a}" and "{b}" hash to the same slot'))
