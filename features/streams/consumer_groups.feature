@@ -393,6 +393,63 @@ Feature: Consumer groups: delivery, the pending entries list, acknowledgement an
       When the client sends "XREADGROUP GROUP g c STREAMS s >"
       Then the stream read delivers the ids ["1-0", "2-0"]
 
+  Rule: XINFO CONSUMERS says how long a consumer has done nothing, and from 7.2 whether it even tried
+    # From 7.2 idle counts from the consumer's last attempted read or claim, even one that got nothing,
+    # and inactive from its last successful one, -1 if it never had one (redis/redis#11099; the Tcl test
+    # "Consumer seen-time and active-time" in tests/unit/type/stream-cgroups.tcl). Before, idle counted
+    # from the last successful read or claim, and a read that got nothing did not create the consumer.
+
+    @since_7_2
+    Scenario: A consumer that has never read an entry reports inactive -1
+      Given the client has sent:
+        """
+        XGROUP CREATE s g $ MKSTREAM
+        XGROUP CREATECONSUMER s g c
+        """
+      Then consumer "c" of group "g" on "s" reports inactive -1
+
+    @since_7_2
+    Scenario: From 7.2 a read that gets nothing resets a consumer's idle time but not its inactive time
+      Given the stream "s" has the entries 1-0 to 1-0
+      And the client has sent:
+        """
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c STREAMS s >
+        """
+      And 300 ms have passed on the server's clock
+      When the client sends "XREADGROUP GROUP g c STREAMS s >"
+      Then the reply is nil
+      And consumer "c" of group "g" on "s" has been idle less than 300 ms
+      And consumer "c" of group "g" on "s" has been inactive at least 300 ms
+
+    @before_7_2
+    Scenario: Before 7.2 a read that gets nothing leaves a consumer's idle time running, and there is no inactive field
+      Given the stream "s" has the entries 1-0 to 1-0
+      And the client has sent:
+        """
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c STREAMS s >
+        """
+      And 300 ms have passed on the server's clock
+      When the client sends "XREADGROUP GROUP g c STREAMS s >"
+      Then the reply is nil
+      And consumer "c" of group "g" on "s" has been idle at least 300 ms
+      And consumer "c" of group "g" on "s" reports no inactive field
+
+    @since_7_2
+    Scenario: From 7.2 a read that gets nothing still creates its consumer
+      Given the client has sent "XGROUP CREATE s g $ MKSTREAM"
+      When the client sends "XREADGROUP GROUP g c STREAMS s >"
+      Then the reply is nil
+      And the consumers of group "g" on "s" and their pending counts are [["c", 0]]
+
+    @before_7_2
+    Scenario: Before 7.2 a read that gets nothing creates no consumer
+      Given the client has sent "XGROUP CREATE s g $ MKSTREAM"
+      When the client sends "XREADGROUP GROUP g c STREAMS s >"
+      Then the reply is nil
+      And the consumers of group "g" on "s" and their pending counts are []
+
   Rule: Deleting a consumer drops its pending entries: nobody owns or retries them afterwards
 
     Scenario: XGROUP DELCONSUMER replies how many entries the consumer had pending and drops them

@@ -27,7 +27,7 @@ import pytest
 import redis
 from pytest_bdd import given, parsers, then, when
 
-from redisbehaviors.testing import wait_until
+from redisbehaviors.testing import server_ms, wait_until
 from tests.steps.redis_commands import RawCommands, expected, normalize, show
 
 WAIT = 10.0  # seconds: generous bound for anything polled on a loaded machine
@@ -185,6 +185,48 @@ def consumers_pending(raw: RawCommands, group: str, stream: str, value: str) -> 
     rows = [_pairs(row) for row in _peek(raw, f"XINFO CONSUMERS {stream} {group}")]
     got = [[row["name"], row["pending"]] for row in rows]
     assert got == expected(value), f"expected consumers {value}, got {show(got)}"
+
+
+CONSUMER = r'consumer "(?P<consumer>[^"]+)" of group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)"'
+
+
+def _consumer_info(raw: RawCommands, consumer: str, group: str, stream: str) -> dict[str, Any]:
+    rows = [_pairs(row) for row in _peek(raw, f"XINFO CONSUMERS {stream} {group}")]
+    info = next((row for row in rows if row["name"] == consumer), None)
+    assert info is not None, f"no consumer {consumer!r} in group {group!r} on {stream!r}: {show(rows)}"
+    return info
+
+
+@then(parsers.re(rf"{CONSUMER} reports (?P<name>[\w-]+) (?P<value>-?\d+|\"[^\"]*\")$"))
+def consumer_reports(raw: RawCommands, consumer: str, group: str, stream: str, name: str, value: str) -> None:
+    info = _consumer_info(raw, consumer, group, stream)
+    assert name in info, f"XINFO CONSUMERS has no field {name!r} for consumer {consumer!r}: {show(info)}"
+    assert info[name] == expected(value), f"XINFO CONSUMERS {name}: expected {value}, got {show(info[name])}"
+
+
+@then(parsers.re(rf"{CONSUMER} reports no (?P<name>[\w-]+) field$"))
+def consumer_lacks(raw: RawCommands, consumer: str, group: str, stream: str, name: str) -> None:
+    info = _consumer_info(raw, consumer, group, stream)
+    assert name not in info, f"XINFO CONSUMERS reports {name} {show(info[name])} for consumer {consumer!r}"
+
+
+@then(parsers.re(rf"{CONSUMER} has been (?P<name>idle|inactive) (?P<how>at least|less than) (?P<ms>\d+) ms$"))
+def consumer_idle(raw: RawCommands, consumer: str, group: str, stream: str, name: str, how: str, ms: str) -> None:
+    info = _consumer_info(raw, consumer, group, stream)
+    assert name in info, f"XINFO CONSUMERS has no field {name!r} for consumer {consumer!r}: {show(info)}"
+    value = info[name]
+    if how == "at least":
+        assert value >= int(ms), f"consumer {consumer} reports {name} {value} ms, expected at least {ms}"
+    else:
+        assert 0 <= value < int(ms), f"consumer {consumer} reports {name} {value} ms, expected less than {ms}"
+
+
+@given(parsers.parse("{ms:d} ms have passed on the server's clock"))
+def time_passes(raw: RawCommands, ms: int) -> None:
+    """Idle times are the server's: wait for its clock, polled, instead of sleeping on the client's."""
+    clock = raw.client("clock")
+    deadline = server_ms(clock) + ms
+    wait_until(lambda: server_ms(clock) >= deadline, WAIT, what=f"{ms} ms to pass on the server's clock")
 
 
 # ------------------------------------------------------------------------------------------------ blocking
