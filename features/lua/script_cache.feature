@@ -76,6 +76,50 @@ Feature: The script cache: SCRIPT LOAD, EVALSHA and NOSCRIPT
       Then the reply is ["OK", "error: NOSCRIPT No matching script.", "OK"]
       And "MGET a b" replies ["1", "2"]
 
+  Rule: Since 7.4 EVAL keeps at most 500 scripts, the least recently used going first
+    # redis/redis#13108 ("Lua eval scripts first in first out LRU eviction"): every EVAL or EVALSHA of
+    # an EVAL-cached script moves it to the end of a list of 500; scripts loaded with SCRIPT LOAD are
+    # not in that list. Valkey took the change in 8.0 while its redis_version stayed 7.2.
+
+    @since_7_4
+    Scenario: From 7.4 the 501st script EVAL caches evicts the least recently used one
+      Given the client has run EVAL of the scripts "return 1" to "return 501"
+      Then SCRIPT EXISTS of "return 1" replies [0]
+      And SCRIPT EXISTS of "return 2" replies [1]
+      And INFO reports 500 cached scripts and 1 more evicted_scripts
+
+    @since_7_4
+    Scenario: From 7.4 running an EVAL-cached script again saves it from eviction
+      Given the client has run EVAL of the scripts "return 1" to "return 500"
+      And the client has sent "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0"
+      When the client runs EVAL of the scripts "return 501" to "return 501"
+      Then SCRIPT EXISTS of "return 1" replies [1]
+      And SCRIPT EXISTS of "return 2" replies [0]
+
+    @since_7_4
+    Scenario: From 7.4 a script loaded with SCRIPT LOAD is never evicted
+      Given the client has loaded the script:
+        """
+        return 'loaded'
+        """
+      When the client runs EVAL of the scripts "return 1" to "return 501"
+      Then SCRIPT EXISTS of that script replies [1]
+      And SCRIPT EXISTS of "return 1" replies [0]
+      And INFO reports 501 cached scripts and 1 more evicted_scripts
+
+    @before_7_4 @valkey_before_8_0
+    Scenario: Before 7.4 EVAL caches every script it runs
+      Given the client has run EVAL of the scripts "return 1" to "return 501"
+      Then SCRIPT EXISTS of "return 1" replies [1]
+      And INFO reports 501 cached scripts and no evicted_scripts field
+
+    @valkey_only @valkey_since_8_0
+    Scenario: On Valkey, whose redis_version says 7.2, the 501st script EVAL caches evicts the least recently used one
+      Given the client has run EVAL of the scripts "return 1" to "return 501"
+      Then SCRIPT EXISTS of "return 1" replies [0]
+      And SCRIPT EXISTS of "return 2" replies [1]
+      And INFO reports 500 cached scripts and 1 more evicted_scripts
+
   Rule: The cache is volatile
 
     @own_server

@@ -48,6 +48,7 @@ class ScriptWorld:
     twice: list[Any] = field(default_factory=list)  # the replies of one script run twice
     replicated_script: str | None = None  # the script the primary ran
     key_names: dict[str, str] = field(default_factory=dict)  # names a step gave to keys it found
+    evicted_before: int = 0  # INFO evicted_scripts before the scenario's many scripts ran
 
 
 @pytest.fixture
@@ -85,6 +86,48 @@ def load_script(raw: RawCommands, script_world: ScriptWorld, docstring: str) -> 
 def script_exists(raw: RawCommands, script_world: ScriptWorld, value: str) -> None:
     raw.send(f"SCRIPT EXISTS {script_world.sha}")
     assert_reply(raw.last, value)
+
+
+# ------------------------------------------------------------------------------------------- script eviction
+
+
+def _info(raw: RawCommands) -> dict[str, str]:
+    """INFO as the raw client gets it (one text), field by field."""
+    text = raw.client("setup").execute_command("INFO")
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line and not line.startswith("#"))
+
+
+@step(parsers.re(r'the client (?:runs|has run) EVAL of the scripts "return (?P<first>\d+)" to "return (?P<last>\d+)"'))
+def run_many_scripts(raw: RawCommands, script_world: ScriptWorld, first: str, last: str) -> None:
+    """One different script per number (``return 1``, ``return 2``…), pipelined."""
+    numbers = range(int(first), int(last) + 1)
+    script_world.evicted_before = int(_info(raw).get("evicted_scripts", 0))
+    pipe = raw.client("setup").pipeline(transaction=False)
+    for n in numbers:
+        pipe.execute_command("EVAL", f"return {n}", 0)
+    assert pipe.execute() == list(numbers)
+
+
+@then(parsers.re(r'SCRIPT EXISTS of "(?P<script>[^"]+)" replies (?P<value>.+)'))
+def script_text_exists(raw: RawCommands, script: str, value: str) -> None:
+    raw.send(f"SCRIPT EXISTS {hashlib.sha1(script.encode()).hexdigest()}")
+    assert_reply(raw.last, value)
+
+
+@then(parsers.parse("INFO reports {cached:d} cached scripts and {evicted:d} more evicted_scripts"))
+def info_scripts(raw: RawCommands, script_world: ScriptWorld, cached: int, evicted: int) -> None:
+    info = _info(raw)
+    assert int(info["number_of_cached_scripts"]) == cached, f"{info['number_of_cached_scripts']} cached scripts"
+    assert "evicted_scripts" in info, "INFO has no evicted_scripts field"
+    grown = int(info["evicted_scripts"]) - script_world.evicted_before
+    assert grown == evicted, f"evicted_scripts grew by {grown}"
+
+
+@then(parsers.parse("INFO reports {cached:d} cached scripts and no evicted_scripts field"))
+def info_no_eviction(raw: RawCommands, cached: int) -> None:
+    info = _info(raw)
+    assert int(info["number_of_cached_scripts"]) == cached, f"{info['number_of_cached_scripts']} cached scripts"
+    assert "evicted_scripts" not in info, f"INFO reports evicted_scripts {info['evicted_scripts']}"
 
 
 @when("the client runs EVAL twice:")
