@@ -72,6 +72,23 @@ Feature: Hashes hold an object's fields
       When the client sends "OBJECT ENCODING big"
       Then the reply is "hashtable"
 
+    # The entry limit is the default of hash-max-listpack-entries, 512 (CONFIG GET says so on 6.2, 7.0
+    # and 8.2; before 7.0 the setting was hash-max-ziplist-entries, the same 512).
+    @since_7_0
+    Scenario: A hash of 512 fields is a listpack, and a 513th field converts it to a hashtable
+      Given the hash "wide" has 512 fields "f1" to "f512"
+      Then "OBJECT ENCODING wide" replies "listpack"
+      When the client sends "HSET wide f513 v"
+      Then "OBJECT ENCODING wide" replies "hashtable"
+
+    # Listpacks replaced ziplists in 7.0 (redis/redis#8887); the limits stayed the same.
+    @before_7_0
+    Scenario: Before 7.0 a hash of 512 fields is a ziplist, and a 513th field converts it to a hashtable
+      Given the hash "wide" has 512 fields "f1" to "f512"
+      Then "OBJECT ENCODING wide" replies "ziplist"
+      When the client sends "HSET wide f513 v"
+      Then "OBJECT ENCODING wide" replies "hashtable"
+
     @since_7_4
     Scenario: A small hash with a field TTL is stored as a listpackex
       Given the client has sent:
