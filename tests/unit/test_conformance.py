@@ -379,3 +379,12 @@ def test_report_matrix_no_run_rebuilds_every_page_and_fails_on_an_unexplained_fa
     failing = _run("valkey", "8.1.8", 3, "failed", "expected 1, Redis replied 2")
     (tmp_path / "out" / "matrix" / "valkey-8.1.8-resp3.json").write_text(json.dumps(failing))
     assert main(argv) == 1
+
+
+def test_the_causes_of_failures_mask_what_varies_from_one_scenario_to_the_next() -> None:
+    from redisbehaviors.reports.matrix import cause_of
+
+    sha = "6f8e06d121a25ff004108578eecafc218d554144"
+    message = f"expected 1, Redis replied the error 'ERR Error running script (call to f_{sha}): line 12'"
+    assert cause_of(message) == "'ERR Error running script (call to f_<sha>): line N'"
+    assert cause_of("expected an error saying 'ERR x', got 'ERR y 3'") == "'ERR y N'"

@@ -367,7 +367,7 @@ def cause_of(message: str) -> str:
     """What a failure message says the server answered, with values that vary masked (for counting causes)."""
     match = re.search(r"(?:, got |Redis replied (?:the error )?)(.*)$", message)
     text = match.group(1) if match else message
-    text = re.sub(r"[0-9a-f]{40}", "<sha1>", text)
+    text = re.sub(r"[0-9a-f]{40}", "<sha>", text)
     return re.sub(r"\d+", "N", text)[:160]
 
 
