@@ -35,12 +35,20 @@ if replayed then
   allowed = 1 -- this hit was admitted and charged before its reply was lost
 elseif allowed == 1 and charge then
   for i = 1, #KEYS do
-    counts[i] = counts[i] + cost
-    local value, expires = int(indexes[i]) .. ' ' .. int(counts[i]), ends[i]
+    local value = int(indexes[i]) .. ' ' .. int(counts[i] + cost)
+    -- a key lives until its window ends; limit 1's, which holds the operation ids, op_ttl longer, so that
+    -- a retry just after the edge still finds its id.  The deadline is the same all window long: only
+    -- the window's first hit sets it (SET ... KEEPTTL costs the server less than SET ... PXAT).
+    local expires = ends[i]
     if i == 1 then
-      value, expires = value .. remember(ops, op), math.max(expires, now + op_ttl)
+      value, expires = value .. remember(ops, op), expires + op_ttl
     end
-    redis.call('SET', KEYS[i], value, 'PXAT', int(expires))
+    if counts[i] > 0 then
+      redis.call('SET', KEYS[i], value, 'KEEPTTL')
+    else
+      redis.call('SET', KEYS[i], value, 'PXAT', int(expires))
+    end
+    counts[i] = counts[i] + cost
   end
 end
 local remaining, reset, retry = {}, {}, {}
