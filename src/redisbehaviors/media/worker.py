@@ -135,8 +135,8 @@ class Worker:
     ) -> None:
         if not isinstance(pipeline, MediaPipeline):
             raise InvalidInput(f"pipeline must be a MediaPipeline, got {type(pipeline).__name__}")
-        for name, value in (("handler", handler), ("clock", clock), ("on_reset", on_reset)):
-            if value is not None and not callable(value):
+        for name, value in (("handler", handler), ("clock", clock), ("on_reset", on_reset or print)):
+            if not callable(value):
                 raise InvalidInput(f"{name} must be callable, got {type(value).__name__}")
         self.pipeline = pipeline
         self.consumer = validate_id(consumer, "consumer")

@@ -30,6 +30,7 @@ from redis.exceptions import NoScriptError, ResponseError
 from redisbehaviors import scripts
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.reservations.errors import LibraryNotLoaded
+from redisbehaviors.validation import validate_client
 
 SCRIPT_NAMES = ("set_stock", "restock", "reserve", "confirm", "cancel", "extend", "hold", "sweep")
 LIBRARY_NAME = "reservations_v1"
@@ -73,7 +74,7 @@ class ScriptEngine:
     """Runs each script with ``EVALSHA``; loads all of them once, and again after ``NOSCRIPT``."""
 
     def __init__(self, client: redis.Redis | redis.RedisCluster) -> None:
-        self.client = client
+        self.client = validate_client(client)  # type: ignore[assignment]
         self.sources = {name: script_source(name) for name in SCRIPT_NAMES}
         self.shas = {name: hashlib.sha1(src.encode()).hexdigest() for name, src in self.sources.items()}
         self.reloads = 0
@@ -103,6 +104,7 @@ def deploy_library(client: redis.Redis | redis.RedisCluster) -> None:
 
     REPLACE: deploying the same version twice is harmless; a new version has a new name.
     """
+    validate_client(client)
     client.function_load(library_source(), replace=True)
 
 
@@ -117,7 +119,7 @@ class FunctionEngine:
     def __init__(self, client: redis.Redis | redis.RedisCluster, *, load: bool = True) -> None:
         if not isinstance(load, bool):
             raise InvalidInput(f"load must be True or False, got {type(load).__name__}")
-        self.client = client
+        self.client = validate_client(client)  # type: ignore[assignment]
         self.code = library_source()
         self.load = load
         self.reloads = 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.validation import validate_count, validate_id
+from redisbehaviors.validation import shown, validate_count, validate_id
 
 MAX_ID_LENGTH = 64
 MAX_LINES = 100
@@ -103,17 +103,19 @@ def validate_items(items: Items) -> list[tuple[str, int]]:
     ``items`` is a mapping or a sequence of pairs; the pair form is how a duplicate SKU can arrive
     (from a cart with the same product twice), and it is refused rather than silently merged.
     """
-    if isinstance(items, str | bytes):
+    if isinstance(items, str | bytes) or not isinstance(items, Mapping | Iterable):
         raise InvalidInput("items must be a mapping of SKU to quantity or a sequence of (SKU, quantity)")
-    pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
+    pairs: list[object] = []
+    for pair in items.items() if isinstance(items, Mapping) else items:
+        pairs.append(pair)
+        if len(pairs) > MAX_LINES:  # stop early: a hostile iterable may never end
+            raise InvalidInput(f"an order has at most {MAX_LINES} lines")
     if not pairs:
         raise InvalidInput("an order needs at least one line")
-    if len(pairs) > MAX_LINES:
-        raise InvalidInput(f"an order has at most {MAX_LINES} lines, got {len(pairs)}")
     seen: dict[str, int] = {}
     for pair in pairs:
         if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise InvalidInput(f"an order line must be a (SKU, quantity) pair, got {pair!r}")
+            raise InvalidInput(f"an order line must be a (SKU, quantity) pair, got {shown(pair)}")
         sku, qty = validate_sku(pair[0]), pair[1]
         validate_count(qty, f"quantity of {sku!r}", minimum=1, maximum=MAX_QUANTITY)
         if sku in seen:
