@@ -54,14 +54,20 @@ if replayed then
   end
 elseif allowed == 1 and charge then
   for i = 1, #KEYS do
-    current[i] = current[i] + cost
-    local value = int(indexes[i]) .. ' ' .. int(current[i]) .. ' ' .. int(previous[i])
-    -- a window is read for two windows: as the current one, then as the previous one
+    local value = int(indexes[i]) .. ' ' .. int(current[i] + cost) .. ' ' .. int(previous[i])
+    -- a window is read for two windows: as the current one, then as the previous one; limit 1's key,
+    -- which holds the operation ids, lives op_ttl longer.  One deadline per window: only the window's
+    -- first hit sets it (SET ... KEEPTTL costs the server less than SET ... PXAT).
     local expires = now - elapsed[i] + 2 * windows[i]
     if i == 1 then
-      value, expires = value .. remember(ops, op), math.max(expires, now + op_ttl)
+      value, expires = value .. remember(ops, op), expires + op_ttl
     end
-    redis.call('SET', KEYS[i], value, 'PXAT', int(expires))
+    if current[i] > 0 then
+      redis.call('SET', KEYS[i], value, 'KEEPTTL')
+    else
+      redis.call('SET', KEYS[i], value, 'PXAT', int(expires))
+    end
+    current[i] = current[i] + cost
   end
 end
 local remaining, reset = {}, {}
