@@ -473,7 +473,7 @@ def test_a_refused_lease_extension_stops_the_worker_instead_of_dead_lettering_th
             media.submit("transcode", {"work_ms": 300}, job_id=f"j{n}")
         worker = Worker(media, "w1", simulate, batch_size=3, block_ms=20)
         # 7.0: "The user executing the script can't run this command"; 7.2+: "ACL failure in script: … 'xclaim'"
-        with pytest.raises(redis.ResponseError, match="xclaim|can't run this command"):
+        with pytest.raises(redis.ResponseError, match=r"xclaim|can't run this command"):
             worker.run(max_jobs=3)
         assert worker.stopping and worker.stats.dead_lettered == 0
         assert media.dead_letter_count() == 0
