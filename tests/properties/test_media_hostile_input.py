@@ -163,6 +163,10 @@ def _job(media: MediaPipeline) -> Job:
     return Job("1-0", "j1", "tag", "{}", 1)
 
 
+#: A namespace may hold ':' between non-empty segments ("shop:eu"): those are left out.
+BAD_NAMESPACES = bad_ids(64).filter(lambda v: not (isinstance(v, str) and ":" in v and "" not in v.split(":")))
+
+
 def _construct(name: str) -> Callable[[MediaPipeline, Any], Any]:
     """A constructor call with one parameter hostile (the features given, so nothing is detected)."""
     return lambda m, v: MediaPipeline(m.client, **{"namespace": m.keys.namespace, "features": FEATURES, name: v})
@@ -179,10 +183,7 @@ CASES: list[tuple[str, st.SearchStrategy[Any], Call]] = [
             _construct(name),
         )
         for name, strategy in [
-            (
-                "namespace",
-                bad_ids(64).filter(lambda v: not (isinstance(v, str) and ":" in v and "" not in v.split(":"))),
-            ),
+            ("namespace", BAD_NAMESPACES),
             ("pipeline", bad_ids()),
             ("group", bad_ids()),
             ("maxlen", bad_optional_ints(1, 2**63 - 1)),
@@ -203,7 +204,7 @@ CASES: list[tuple[str, st.SearchStrategy[Any], Call]] = [
         st.sampled_from(["client", None, 5, object()]),
         lambda m, v: MediaPipeline(v, features=FEATURES),
     ),
-    ("MediaKeys(namespace)", bad_ids(64), lambda m, v: MediaKeys(v, "p")),
+    ("MediaKeys(namespace)", BAD_NAMESPACES, lambda m, v: MediaKeys(v, "p")),
     ("MediaKeys(pipeline)", bad_ids(), lambda m, v: MediaKeys("ns", v)),
     # producer
     ("submit(kind)", bad_ids(64), lambda m, v: m.submit(v, {})),
