@@ -309,7 +309,7 @@ def test_an_unkillable_script_a_pause_or_a_shutdown_each_fail_alone_and_the_serv
                 pass
     """
     body = textwrap.dedent(body) + "".join(textwrap.dedent(ORDINARY_TESTS.format(n=n)) for n in (1, 3, 5))
-    result = _run_pytest(tmp_path, body, *_own_server_args(redis_target))
+    result = _run_pytest(tmp_path, body, "-rN", *_own_server_args(redis_target))  # -rN: each error text once
     assert "6 passed" in result.stdout and " 3 errors" in result.stdout, result.stdout
     assert "failed" not in result.stdout.splitlines()[-1], result.stdout
     for name, why in (
