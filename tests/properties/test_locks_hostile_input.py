@@ -45,6 +45,8 @@ def hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
 STRANGE_FLOATS = [float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 0.5, 1.0]
 WRONG_TYPES = st.one_of(
     st.none(),
