@@ -168,7 +168,7 @@ Feature: MULTI, DISCARD and WATCH in detail: what ends a transaction and what a 
       When the client sends "EXEC"
       Then the reply is nil
 
-    @standalone_only
+    @needs_databases
     Scenario: WATCH remembers the database of the key, so the same name in another database is another key
       Given the client has sent:
         """

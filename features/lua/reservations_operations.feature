@@ -91,6 +91,8 @@ Feature: Running the reservation service: script cache, Functions, cluster and c
 
   Rule: The script never retries; the optimistic version does
 
+    # The optimistic version takes a standalone client: redis-py's cluster pipeline has no WATCH.
+    @standalone_only
     Scenario: An optimistic reserve whose stock changes between WATCH and EXEC aborts and retries
       Given SKU "A" has 5 units in stock
       When order "o1" reserves 2 x "A" with WATCH while another client changes the stock once
@@ -104,6 +106,8 @@ Feature: Running the reservation service: script cache, Functions, cluster and c
       And the script path loaded each script once and never retried
       And SKU "HOT" has 0 available, 40 reserved and 0 sold
 
+    # The optimistic version takes a standalone client: redis-py's cluster pipeline has no WATCH.
+    @standalone_only
     Scenario: Eight clients racing for one hot SKU with WATCH abort and retry, and still never oversell it
       Given SKU "HOT" has 40 units in stock
       When 8 clients each reserve 1 x "HOT" for 10 orders with WATCH

@@ -134,7 +134,7 @@ Feature: Errors inside a script, and why a script validates before it writes
         """
       Then the reply is an error starting with "ERR Error running script (call to f_" and ending with "): @user_script:1: @user_script: 1: This Redis command is not allowed from scripts"
 
-    @standalone_only
+    @needs_databases
     Scenario: SELECT inside a script switches the script's database only, and the caller stays in its own
       Given the client has sent "SET k db0"
       When the client runs EVAL with keys "k":

@@ -36,7 +36,7 @@ Feature: Pub/Sub delivers a message to whoever listens at that moment, and keeps
       Then the reply is [1]
       And subscriber "A" receives ["message", "chan1", "queued"]
 
-    @standalone_only
+    @needs_databases
     Scenario: Pub/Sub ignores database numbers: a subscriber on db 5 hears a publish made on db 0
       Given subscriber "A" has sent "SELECT 5"
       And subscriber "A" subscribes to "dbchan"

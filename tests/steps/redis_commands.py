@@ -219,10 +219,26 @@ def raw_client_options(redis_target: Any) -> dict[str, Any]:
     return {}
 
 
+def slot_owner_url(redis_target: Any, ns: str) -> str:
+    """The URL of the cluster primary that owns the slot of the scenario's hash tag ``{<ns>}``."""
+    with redis_target.client() as cluster:
+        node = cluster.get_node_from_key(f"{{{ns}}}:")
+    return f"redis://{node.host}:{node.port}"
+
+
 @pytest.fixture
 def raw(client_factory: Callable[..., Any], ns: str, redis_target: Any) -> Iterator[RawCommands]:
-    options = raw_client_options(redis_target)
-    commands = RawCommands(lambda **kw: client_factory(**options, **kw), ns)
+    """Raw connections of one scenario.  On a cluster they are plain connections to the primary that owns
+    the slot of ``{<ns>}``: every key a scenario names lives in that slot, so MULTI … EXEC, scripts, the
+    script cache and keyspace-wide commands (DBSIZE, KEYS, SCAN) see one node as a standalone server would."""
+    if redis_target.mode != "cluster":
+        options = raw_client_options(redis_target)
+        commands = RawCommands(lambda **kw: client_factory(**options, **kw), ns)
+    else:
+        url, options = slot_owner_url(redis_target, ns), {"decode_responses": True, "protocol": redis_target.protocol}
+        if redis_target.protocol == 3:
+            options["parser_class"] = DoubleTextParser
+        commands = RawCommands(lambda **kw: redis.Redis.from_url(url, **options, **kw), ns)
     yield commands
     commands.close()
 

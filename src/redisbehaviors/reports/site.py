@@ -47,6 +47,7 @@ TAG_WORDS = {
     "resp2_only": "RESP2 only",
     "resp3_only": "RESP3 only",
     "standalone_only": "standalone only",
+    "needs_databases": "numbered databases",
     "cluster_only": "Redis Cluster",
     "needs_replica": "with a replica",
     "own_server": "changes server state",

@@ -60,6 +60,7 @@ from redisbehaviors.testing.server import (
 #: Tags a feature file may use, besides ``@since_X_Y`` and ``@before_X_Y``.
 TAGS: dict[str, str] = {
     "standalone_only": "runs only against a standalone server (not a cluster)",
+    "needs_databases": "uses numbered databases (SELECT, MOVE, SWAPDB): a cluster has only database 0",
     "cluster_only": "needs a Redis Cluster (the suite starts one, or --redis-cluster-url)",
     "needs_replica": "needs a primary with a replica (the suite starts them)",
     "own_server": "changes server-wide state (CONFIG SET, FLUSHALL, restarts): only on a server the suite started",
@@ -291,7 +292,9 @@ def cluster_target(config: pytest.Config, backend: str, protocol: int) -> RedisT
     name, binary = next(((n, found) for n, found in _binaries(config, backend) if found), ("", None))
     if binary is None:
         raise NoRedisAvailable("--redis-topology cluster needs a redis-server binary or --redis-cluster-url")
-    cluster = Cluster.start(binary, masters=3)
+    # A busy script (the spec runs some for seconds) stops a node answering the cluster bus; past the node
+    # timeout its peers mark it failed and the whole cluster refuses commands (CLUSTERDOWN) until it is back.
+    cluster = Cluster.start(binary, masters=3, options={"cluster-node-timeout": "60000"})
     target = RedisTarget(name, cluster.url, cluster.nodes[0].version, "cluster", True, protocol, binary)
     target.cluster = cluster
     return _probe(target)
@@ -452,6 +455,7 @@ def environment_skip(tags: Collection[str], target: RedisTarget, run_slow: bool,
     reasons = {
         "slow": (not run_slow, "slow behaviour: run with --run-slow"),
         "standalone_only": (target.mode == "cluster", "standalone-only behaviour, server is a cluster"),
+        "needs_databases": (target.mode == "cluster", "uses numbered databases: a cluster has only database 0"),
         "own_server": (not target.owned, "changes server-wide state: needs a server the suite started"),
         "needs_debug": (not target.debug_available, "DEBUG is not enabled on this server"),
         "resp2_only": (target.protocol != 2, "RESP2 behaviour: run with --redis-protocol 2"),
@@ -633,11 +637,14 @@ def server_config(r: redis.Redis, redis_target: RedisTarget) -> Iterator[Callabl
     if not redis_target.owned:
         pytest.skip("changes server configuration: needs a server the suite started")
     saved: dict[str, str] = {}
+    # redis-py sends CONFIG SET to one node of a cluster: a setting of the scenario's server is every node's.
+    cluster = redis_target.mode == "cluster"
+    every_node: dict[str, Any] = {"target_nodes": redis.RedisCluster.ALL_NODES} if cluster else {}
 
     def set_config(name: str, value: str) -> None:
         if name not in saved:
             saved[name] = r.config_get(name)[name]
-        r.config_set(name, value)
+        r.config_set(name, value, **every_node)
 
     yield set_config
     guard = redis_target.guard
@@ -645,7 +652,7 @@ def server_config(r: redis.Redis, redis_target: RedisTarget) -> Iterator[Callabl
         guard.settle()  # a script still running would refuse CONFIG SET (BUSY); the guard reports it
     with redis_target.client() as restore:
         for name, value in saved.items():
-            restore.config_set(name, value)
+            restore.config_set(name, value, **every_node)
 
 
 @pytest.fixture

@@ -48,8 +48,10 @@ def pipeline_with_gate(
 
 @when(parsers.parse('while it waits, another client sets "{name}" to "{value}" and pushes to "{gate}"'))
 def write_while_blocked(r: redis.Redis, key: Any, name: str, value: str, gate: str) -> None:
+    # On a cluster, CLIENT LIST of the node that holds the keys (redis-py would ask any node).
+    where = {"target_nodes": r.get_node_from_key(key(gate))} if isinstance(r, redis.RedisCluster) else {}
     wait_until(
-        lambda: any(c.get("cmd") == "blpop" and "b" in c.get("flags", "") for c in r.client_list()),
+        lambda: any(c.get("cmd") == "blpop" and "b" in c.get("flags", "") for c in r.client_list(**where)),
         timeout=10,
         what="the pipeline to block on BLPOP",
     )

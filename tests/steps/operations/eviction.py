@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import redis
 from pytest_bdd import given, parsers, then, when
 
-from tests.steps.redis_commands import RawCommands
+from tests.steps.redis_commands import RawCommands, slot_owner_url
 
 SetConfig = Callable[[str, str], None]
 
@@ -25,16 +26,20 @@ class Memory:
 
     config: SetConfig
     target: Any
+    ns: str
     evicted_before: int = 0
 
     def info(self, section: str) -> dict[str, Any]:
+        if self.target.mode == "cluster":  # the node that holds the scenario's keys (see the raw fixture)
+            with redis.Redis.from_url(slot_owner_url(self.target, self.ns), decode_responses=True) as node:
+                return node.info(section)
         with self.target.client() as client:
             return client.info(section)
 
 
 @pytest.fixture
-def memory(server_config: SetConfig, redis_target: Any) -> Memory:
-    return Memory(server_config, redis_target)
+def memory(server_config: SetConfig, redis_target: Any, ns: str) -> Memory:
+    return Memory(server_config, redis_target, ns)
 
 
 @given(parsers.parse('the memory policy is "{policy}"'))

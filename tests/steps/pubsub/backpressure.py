@@ -57,7 +57,7 @@ def flood_channel(
     client = raw.client("publisher")
     flood = Flood(reader=fast)
     for _ in range(MAX_PUBLISHES):
-        receivers = client.execute_command("PUBLISH", f"{ns}:{channel}", payload)
+        receivers = client.execute_command("PUBLISH", reader.channel(channel), payload)
         flood.published += 1
         flood.received += _drain(reader)
         if receivers == int(left):

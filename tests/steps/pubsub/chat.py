@@ -33,7 +33,7 @@ from redisbehaviors.chat import (
 )
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.testing import wait_until
-from tests.steps.pubsub.subscribers import NAMES, WAIT, Subscribers, quoted
+from tests.steps.pubsub.subscribers import NAMES, WAIT, Subscribers, pubsub_clients, quoted
 from tests.steps.redis_commands import expected
 
 
@@ -234,9 +234,10 @@ def stored_before_live(chat_world: ChatWorld, room: str, body: str, member: str)
 
 @when(parsers.re(r"the server drops the subscriber connection of (?P<member>\w+)"))
 def drop_connection(chat_world: ChatWorld, r: redis.Redis, ns: str, member: str) -> None:
-    victims = [c for c in r.client_list(_type="pubsub") if c.get("name") == f"{ns}-{member}"]
+    victims = [(node, c) for node, c in pubsub_clients(r) if c.get("name") == f"{ns}-{member}"]
     assert len(victims) == 1, victims
-    r.client_kill_filter(_id=victims[0]["id"])
+    node, victim = victims[0]
+    node.client_kill_filter(_id=victim["id"])
 
 
 @when(parsers.re(r'room "(?P<room>[^"]+)" loses its history, as after a restart without persistence'))

@@ -7,8 +7,8 @@ messages are told apart by their first element (``message``, ``subscribe``…), 
 work under RESP2 and RESP3.  The subscribers of a scenario are its typed world here: the
 ``subscribers`` fixture, one :class:`Subscriber` per name.
 
-Channel names are moved into the scenario's namespace (``<ns>:chan1``) and the prefix is stripped
-from what subscribers receive, so the feature text reads as plain Redis; names that start with
+Channel names are moved into the scenario's namespace (``{<ns>}:chan1``, hash-tagged like keys) and the
+prefix is stripped from what subscribers receive, so the feature text reads as plain Redis; names that start with
 ``__`` (keyspace notifications) are left alone.  The publisher's replies land in the shared
 ``raw`` helper, so ``Then the reply is 2`` works after ``When the publisher sends "PUBLISH …"``.
 """
@@ -26,7 +26,7 @@ import redis
 from pytest_bdd import given, parsers, step, then
 
 from redisbehaviors.testing import wait_until
-from tests.steps.redis_commands import RawCommands, assert_reply, expected, normalize, show
+from tests.steps.redis_commands import RawCommands, assert_reply, expected, normalize, show, slot_owner_url
 
 WAIT = 10.0  # seconds a subscriber waits for a frame before the step fails (generous: loaded CI)
 PUSH_KINDS = {
@@ -63,7 +63,8 @@ class Subscriber:
         self.pushes_before_reply = 0
 
     def channel(self, name: str) -> str:
-        return name if name.startswith("__") else f"{self.ns}:{name}"
+        # Hash-tagged like the scenario's keys: on a cluster a shard channel then lives on the scenario's node.
+        return name if name.startswith("__") else f"{{{self.ns}}}:{name}"
 
     def strip(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -125,18 +126,30 @@ class Subscribers(dict[str, Subscriber]):
 
 
 @pytest.fixture
-def subscribers(client_factory: Callable[..., Any], ns: str) -> Iterator[Subscribers]:
-    made = Subscribers(client_factory, ns)
+def subscribers(client_factory: Callable[..., Any], ns: str, redis_target: Any) -> Iterator[Subscribers]:
+    factory = client_factory
+    if redis_target.mode == "cluster":  # every subscriber on the node the publisher uses (see the raw fixture)
+        url = slot_owner_url(redis_target, ns)
+        options = {"decode_responses": True, "protocol": redis_target.protocol}
+        factory = lambda: redis.Redis.from_url(url, **options)  # noqa: E731
+    made = Subscribers(factory, ns)
     yield made
     for subscriber in made.values():
         subscriber.close()
+
+
+def pubsub_clients(client: redis.Redis | redis.RedisCluster) -> list[tuple[redis.Redis, dict[str, Any]]]:
+    """``CLIENT LIST TYPE pubsub`` of every node (a cluster lists each node's own connections), with the
+    node's client, to ``CLIENT KILL`` one of them where it is."""
+    nodes = [n.redis_connection for n in client.get_nodes()] if isinstance(client, redis.RedisCluster) else [client]
+    return [(node, entry) for node in nodes for entry in node.client_list(_type="pubsub")]
 
 
 def channel_args(args: list[str], ns: str) -> list[str]:
     """Move the channel (or pattern) arguments of Pub/Sub commands into the namespace."""
 
     def moved(name: str) -> str:
-        return name if name.startswith("__") else f"{ns}:{name}"
+        return name if name.startswith("__") else f"{{{ns}}}:{name}"
 
     name = args[0].upper()
     if name in ("PUBLISH", "SPUBLISH"):
@@ -269,7 +282,7 @@ def pubsub_lists(raw: RawCommands, ns: str, command: str, value: str) -> None:
 )
 def pubsub_connections(subscribers: Subscribers, r: redis.Redis, ns: str, seconds: str, count: str) -> None:
     def mine() -> list[dict[str, Any]]:
-        return [c for c in r.client_list(_type="pubsub") if c.get("name", "").startswith(ns)]
+        return [c for _, c in pubsub_clients(r) if c.get("name", "").startswith(ns)]
 
     wait_until(lambda: len(mine()) == int(count), float(seconds), what=f"{count} Pub/Sub connections")
     assert all(int(c["sub"]) + int(c["psub"]) >= 1 for c in mine()), mine()

@@ -34,7 +34,11 @@ def active_expiry_off(active_expiry_switch: Callable[[bool], None]) -> None:
 
 @step(parsers.parse("the server's clock has advanced {ms:d} ms"))
 @given(parsers.parse("the server clock has moved on by {ms:d} ms"))
-def server_clock_moves_on(r: redis.Redis, ms: int) -> None:
-    """Poll the server's own clock, bounded: waiting on TIME reads no key, so nothing expires lazily."""
-    start = server_ms(r)
-    wait_until(lambda: server_ms(r) >= start + ms, timeout=5 + ms / 1000, interval=0.005, what=f"server clock +{ms} ms")
+def server_clock_moves_on(r: redis.Redis, ns: str, ms: int) -> None:
+    """Poll the server's own clock, bounded: waiting on TIME reads no key, so nothing expires lazily.
+    On a cluster: the clock of the node that holds the scenario's keys (hash tag ``{<ns>}``)."""
+    where = f"{{{ns}}}:"
+    start = server_ms(r, where)
+    wait_until(
+        lambda: server_ms(r, where) >= start + ms, timeout=5 + ms / 1000, interval=0.005, what=f"server clock +{ms} ms"
+    )

@@ -201,20 +201,21 @@ def straddles_edge(
     """Send in the last 200 ms of a server-clock window, then right after the edge (retried if too slow)."""
     limiter = limiter_world.limiter
     window = limiter.limits[0].window_ms
+    counter = limiter.keys.limit(limiter.algorithm, who, route, limiter.limits[0].amount, window)  # its node's clock
     for _ in range(5):
         for name in r.scan_iter(match=f"{ns}:*"):
             r.delete(name)
         wait_until(
-            lambda: window - 200 <= server_ms(r) % window < window - 150,
+            lambda: window - 200 <= server_ms(r, counter) % window < window - 150,
             timeout=window / 1000 + 5,
             interval=0.002,
             what="the last 200 ms of a window",
         )
-        edge = (server_ms(r) // window + 1) * window
+        edge = (server_ms(r, counter) // window + 1) * window
         decisions = [limiter.hit(who, route) for _ in range(int(before))]
-        if server_ms(r) >= edge:
+        if server_ms(r, counter) >= edge:
             continue  # the machine was too slow to stay before the edge: try again
-        wait_until(lambda edge=edge: server_ms(r) >= edge, timeout=5, interval=0.002, what="the window edge")
+        wait_until(lambda edge=edge: server_ms(r, counter) >= edge, timeout=5, interval=0.002, what="the window edge")
         decisions += [limiter.hit(who, route) for _ in range(int(after))]
         limiter_world.decisions = decisions
         return
@@ -271,7 +272,7 @@ def fixed_counter_holds_window(limiter_world: LimiterWorld, r: redis.Redis, who:
     limiter = limiter_world.limiter
     limit = limiter.limits[0]
     name = limiter.keys.limit(limiter.algorithm, who, route, limit.amount, limit.window_ms)
-    now = server_ms(r)
+    now = server_ms(r, name)
     index, count = r.get(name).split()[:2]  # "<window index> <count> <operation ids>"
     # the hit happened a moment ago: its window is this one, or the previous one right at an edge
     assert int(index) in (now // window, now // window - 1), (index, now)
@@ -283,9 +284,9 @@ def fixed_counter_holds_window(limiter_world: LimiterWorld, r: redis.Redis, who:
 def counter_expires_after_window(limiter_world: LimiterWorld, r: redis.Redis, horizon: int) -> None:
     assert limiter_world.counter is not None, "no fixed-window counter was looked at"
     name, window_end = limiter_world.counter
-    before = server_ms(r)
+    before = server_ms(r, name)
     pttl = r.pttl(name)
-    after = server_ms(r)
+    after = server_ms(r, name)
     assert pttl > 0, f"the counter has no TTL ({pttl})"
     # PTTL was read between `before` and `after`: the expiry lies in [before + pttl, after + pttl]
     assert before + pttl - 2 <= window_end + horizon <= after + pttl + 2, f"PTTL {pttl} between {before} and {after}"

@@ -193,7 +193,7 @@ def read_until_gone(session_world: SessionWorld, r: redis.Redis, label: str, eve
         return session is None
 
     wait_until(gone, timeout=15, interval=every / 1000, what=f"session {label} to end")
-    session_world.gone_at_ms = server_ms(r)
+    session_world.gone_at_ms = server_ms(r, session_world.store.keys.session(token))  # its node's clock
 
 
 @then(parsers.parse("it was gone no sooner than {low:d} ms and no later than {high:d} ms after sign-in"))
