@@ -16,7 +16,7 @@ from pytest_bdd import parsers, then, when
 
 from redisbehaviors.testing import wait_until
 from tests.steps.pubsub.subscribers import WAIT, Subscriber, Subscribers
-from tests.steps.redis_commands import RawCommands
+from tests.steps.redis_commands import RawCommands, slot_owner_url
 
 MAX_PUBLISHES = 4000  # bound of the flood: the output buffer limit must bite well before
 
@@ -90,8 +90,11 @@ def fast_got_all(flood: Flood, who: str) -> None:
 
 
 @then(parsers.re(r'the server log says "(?P<text>[^"]+)"'))
-def server_log(redis_target: Any, text: str) -> None:
+def server_log(redis_target: Any, ns: str, text: str) -> None:
     server = redis_target.server
+    if redis_target.cluster is not None:  # the node the scenario's subscribers were connected to
+        port = int(slot_owner_url(redis_target, ns).rsplit(":", 1)[1])
+        server = next(node for node in redis_target.cluster.nodes if node.port == port)
     if server is None:
         pytest.skip("the server's log is only readable when the suite started it")
     wait_until(lambda: text in server.log_path.read_text(errors="replace"), 5, what=f"{text!r} in the log")
