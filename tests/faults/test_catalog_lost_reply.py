@@ -151,8 +151,10 @@ def test_a_lost_reply_changes_nothing_but_what_one_call_does(
     lossy_proxy.lose_reply_to(ns.encode())  # the next command naming one of the catalog's keys
     answers, _ = _run(catalog, operation, 1)
     state = snapshot(r, ns)
-    print(f"\ncatalog.{operation.name}, lost reply: {lossy_proxy.lost} lost, {retry.failures} retried; "
-          f"answer {answers[0]!r}; {len(state)} keys equal to the fault-free run: {state == expected_state}")
+    print(
+        f"\ncatalog.{operation.name}, lost reply: {lossy_proxy.lost} lost, {retry.failures} retried; "
+        f"answer {answers[0]!r}; {len(state)} keys equal to the fault-free run: {state == expected_state}"
+    )
     assert lossy_proxy.lost == 1
     assert retry.failures == 1
     assert answers == expected_answers
@@ -175,9 +177,11 @@ def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
     calls = len(answers)
     expected_answers, expected_state = _fault_free(r, ns, operation, calls, setup=MAX_FACTOR * CALLS)
     wrong = sum(1 for got, want in zip(answers, expected_answers, strict=True) if got != want)
-    print(f"\ncatalog.{operation.name}, kill storm: {calls} calls, {storm.kills} kills, {retry.failures} retried by "
-          f"redis-py, {resent} resent with their operation id; {wrong} answers differ from the fault-free run; "
-          f"end state equal: {state == expected_state}; {_summary(r, ns)}")
+    print(
+        f"\ncatalog.{operation.name}, kill storm: {calls} calls, {storm.kills} kills, {retry.failures} retried by "
+        f"redis-py, {resent} resent with their operation id; {wrong} answers differ from the fault-free run; "
+        f"end state equal: {state == expected_state}; {_summary(r, ns)}"
+    )
     assert storm.kills > 0
     assert retry.failures >= MIN_RETRIED
     assert answers == expected_answers
@@ -195,8 +199,9 @@ def test_a_like_whose_reply_was_lost_still_answers_changed(
 ) -> None:
     """Without the record, the retry would find the like already there and answer ``changed=False``."""
     _base(Catalog(r, namespace=ns))
-    lossy = redis.Redis.from_url(lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol,
-                                 retry=Retry(NoBackoff(), 3))
+    lossy = redis.Redis.from_url(
+        lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol, retry=Retry(NoBackoff(), 3)
+    )
     lossy_proxy.lose_reply_to(b"bob")
     assert Catalog(lossy, namespace=ns).like("bob", "p") == LikeResult(True, 2)
     assert lossy_proxy.lost == 1

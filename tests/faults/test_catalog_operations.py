@@ -17,10 +17,10 @@ from redisbehaviors.catalog import Catalog
 from redisbehaviors.errors import UnknownEntity
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
-from redisbehaviors.testing.topology import SentinelSet, manual_failover, replica_of, slot_owner
+from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
+from tests.faults.support import TRANSIENT, evicted, fill, limit_memory
 
 USERS = 300
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
 
 
 def _likes(catalog: Catalog, users: range, fault: Callable[[], None] | None = None) -> tuple[int, int]:
@@ -60,14 +60,9 @@ def _failover_cell(catalog: Catalog, fault: Callable[[], None], cell: str) -> st
 @pytest.mark.slow
 def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
     topology = fresh_sentinel_set
-    client = topology.sentinel_client().master_for(topology.master_name, decode_responses=True, socket_timeout=1)
-    old = topology.primary
+    client = topology.primary_client()
 
-    def fail_over() -> None:
-        old.kill()
-        topology.wait_failover(old)
-
-    after = _failover_cell(Catalog(client, namespace="ops"), fail_over, "Sentinel failover mid-run")
+    after = _failover_cell(Catalog(client, namespace="ops"), topology.kill_primary, "Sentinel failover mid-run")
     assert after in (f"{USERS} likers, counter {USERS}", f"{USERS - 1} likers, counter {USERS - 1}")
     client.close()
 
@@ -76,8 +71,8 @@ def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
 def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     client = stable_cluster.client()
     catalog = Catalog(client, namespace="ops")
-    replica = replica_of(stable_cluster, slot_owner(stable_cluster, client.keyslot(catalog.keys.product("p1"))))
-    after = _failover_cell(catalog, lambda: manual_failover(stable_cluster, replica), "CLUSTER FAILOVER mid-run")
+    fault = failover_of_slot(stable_cluster, client.keyslot(catalog.keys.product("p1")))
+    after = _failover_cell(catalog, fault, "CLUSTER FAILOVER mid-run")
     assert after == f"{USERS} likers, counter {USERS}"
     client.close()
 
@@ -89,12 +84,8 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     catalog = Catalog(client, namespace="ops")
     catalog.put_product("p1", {"name": "Lamp", "price": 10})
     _likes(catalog, range(200))
-    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
-    for index in range(8192):  # 8 MB of other data: four times the headroom
-        try:
-            client.set(f"filler:{index}", "x" * 1024)
-        except redis.exceptions.OutOfMemoryError:
-            break
+    limit_memory(client)
+    fill(client, evicted(client), limit=50_000)  # noeviction: until OOM; allkeys-lru: until all is evicted
     after = _state(catalog)
     try:
         catalog.like("late-user", "p1")

@@ -108,6 +108,7 @@ class Listener:
 
     def drain(self, expected: int) -> list[dict[str, Any]]:
         """At least ``expected`` payloads (bounded wait), then whatever else comes within 0.2 s (duplicates)."""
+
         def read_expected() -> bool:
             while len(self.payloads) < expected and self._read(0.05):
                 pass
@@ -226,9 +227,11 @@ def _assert_equal_runs(run: Run, expected: Run) -> None:
 def _summary(run: Run, expected: Run) -> str:
     messages = sum(1 for p in run.payloads if p[0] == "message")
     repeats = len(run.payloads) - len(_without_typing_repeats(run))
-    return (f"history {len(run.history)} (fault-free {len(expected.history)}), online {len(run.online)}, "
-            f"{len(run.payloads)} payloads received ({messages} messages; fault-free {len(expected.payloads)}), "
-            f"{repeats} repeated typing notices")
+    return (
+        f"history {len(run.history)} (fault-free {len(expected.history)}), online {len(run.online)}, "
+        f"{len(run.payloads)} payloads received ({messages} messages; fault-free {len(expected.payloads)}), "
+        f"{repeats} repeated typing notices"
+    )
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
@@ -246,8 +249,10 @@ def test_a_lost_reply_changes_nothing_but_what_one_call_does(
     lossy_proxy.lose_reply_to(ns.encode())  # the next command naming the room's keys or channel
     answers, _ = _run_calls(chat, operation, 1)
     run = _observe(r, direct, answers, listener, len(expected.payloads))
-    print(f"\nchat.{operation.name}, lost reply: {lossy_proxy.lost} lost, {retry.failures} retried; "
-          f"answer {run.answers[0]!r:.120}; {_summary(run, expected)}")
+    print(
+        f"\nchat.{operation.name}, lost reply: {lossy_proxy.lost} lost, {retry.failures} retried; "
+        f"answer {run.answers[0]!r:.120}; {_summary(run, expected)}"
+    )
     assert lossy_proxy.lost == 1
     _assert_equal_runs(run, expected)
     lossy.close()
@@ -271,8 +276,10 @@ def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
     expected = _fault_free(r, ns, operation, calls, setup=MAX_FACTOR * least)
     run = _observe(r, direct, answers, listener, len(expected.payloads))
     wrong = sum(1 for got, want in zip(run.answers, expected.answers, strict=True) if got != want)
-    print(f"\nchat.{operation.name}, kill storm: {calls} calls, {storm.kills} kills, {retry.failures} retried by "
-          f"redis-py, {resent} resent with their operation id; {wrong} answers differ; {_summary(run, expected)}")
+    print(
+        f"\nchat.{operation.name}, kill storm: {calls} calls, {storm.kills} kills, {retry.failures} retried by "
+        f"redis-py, {resent} resent with their operation id; {wrong} answers differ; {_summary(run, expected)}"
+    )
     assert storm.kills > 0
     assert retry.failures >= MIN_RETRIED
     _assert_equal_runs(run, expected)
@@ -285,8 +292,9 @@ def test_a_send_whose_reply_was_lost_is_stored_and_published_once(
     direct = Chat(r, namespace=ns)
     first = direct.send(ROOM, "ana", "first").message
     listener = Listener(r, direct)
-    lossy = redis.Redis.from_url(lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol,
-                                 retry=Retry(NoBackoff(), 3))
+    lossy = redis.Redis.from_url(
+        lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol, retry=Retry(NoBackoff(), 3)
+    )
     lossy_proxy.lose_reply_to(b"hello")
     delivery = Chat(lossy, namespace=ns).send(ROOM, "ana", "hello")
     assert lossy_proxy.lost == 1

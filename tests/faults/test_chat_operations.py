@@ -25,11 +25,11 @@ import redis
 from redisbehaviors.chat import Chat, ChatMessage, Disconnected, Gap
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
-from redisbehaviors.testing.topology import SentinelSet, manual_failover, replica_of, slot_owner
+from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
+from tests.faults.support import TRANSIENT, evicted, fill, limit_memory
 
 MESSAGES = 300
 ROOM = "lobby"
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
 MEMBER_BOUND = 60.0  # seconds the member may take to see the last message
 
 
@@ -122,16 +122,10 @@ def _failover_cell(publisher: Any, member: Any, fault: Callable[[], None], cell:
 @pytest.mark.slow
 def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
     topology = fresh_sentinel_set
-    sentinel = topology.sentinel_client()
-    publisher = sentinel.master_for(topology.master_name, decode_responses=True, socket_timeout=1)
-    member = sentinel.master_for(topology.master_name, decode_responses=True, socket_timeout=1)
-    old = topology.primary
+    publisher = topology.primary_client()
+    member = topology.primary_client()
 
-    def fail_over() -> None:
-        old.kill()
-        topology.wait_failover(old)
-
-    figures = _failover_cell(publisher, member, fail_over, "Sentinel failover mid-run")
+    figures = _failover_cell(publisher, member, topology.kill_primary, "Sentinel failover mid-run")
     assert figures["duplicated"] == 0 and figures["lost"] <= 1  # only a send in flight at the kill can be lost
     publisher.close()
     member.close()
@@ -141,10 +135,8 @@ def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
 def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     publisher, member = stable_cluster.client(), stable_cluster.client()
     history = Chat(publisher, namespace="ops").keys.history(ROOM)
-    replica = replica_of(stable_cluster, slot_owner(stable_cluster, publisher.keyslot(history)))
-    figures = _failover_cell(
-        publisher, member, lambda: manual_failover(stable_cluster, replica), "CLUSTER FAILOVER mid-run"
-    )
+    fault = failover_of_slot(stable_cluster, publisher.keyslot(history))
+    figures = _failover_cell(publisher, member, fault, "CLUSTER FAILOVER mid-run")
     assert (figures["lost"], figures["duplicated"], figures["chain breaks"]) == (0, 0, 0)
     publisher.close()
     member.close()
@@ -176,12 +168,8 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     chat = Chat(client, namespace="ops")
     acknowledged, _ = _send_all(chat, [f"m{i}" for i in range(200)])
     last_id = chat.last_id(ROOM)
-    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
-    for index in range(8192):  # 8 MB of other data: four times the headroom
-        try:
-            client.set(f"filler:{index}", "x" * 1024)
-        except redis.exceptions.OutOfMemoryError:
-            break
+    limit_memory(client)
+    fill(client, evicted(client), limit=50_000)  # noeviction: until OOM; allkeys-lru: until all is evicted
     figures = _history_check(chat, acknowledged)
     told = _rejoin(client, last_id)
     print(f"chat, {policy}: 200 messages; after filling: history {figures}; {told}")

@@ -20,7 +20,8 @@ import redis
 from redisbehaviors.locks import FencedLock
 from redisbehaviors.testing import RedisServer, wait_until
 from redisbehaviors.testing.server import Cluster
-from redisbehaviors.testing.topology import SentinelSet, manual_failover, replica_of, slot_owner
+from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
+from tests.faults.support import fill, limit_memory
 
 ACQUISITIONS = 300  # before and after the fault together
 LEASE_MS = 10_000
@@ -88,16 +89,10 @@ def _release(lease: Any, history: History) -> None:
 @pytest.mark.slow
 def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
     topology = fresh_sentinel_set
-    sentinel = topology.sentinel_client()
-    client = sentinel.master_for(topology.master_name, decode_responses=True, socket_timeout=1)
+    client = topology.primary_client()
     lock, history = FencedLock(client, "report", namespace="ops"), History()
-    old = topology.primary
 
-    def fail_over() -> None:
-        old.kill()
-        topology.wait_failover(old)
-
-    run(lock, history, ACQUISITIONS, ACQUISITIONS // 2, fail_over)
+    run(lock, history, ACQUISITIONS, ACQUISITIONS // 2, topology.kill_primary)
     history.report("Sentinel failover mid-run")
     assert len(history.fences) == ACQUISITIONS and history.errors > 0
     # Asynchronous replication: only the increments in flight when the primary died can be lost.
@@ -110,30 +105,18 @@ def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     client = stable_cluster.client()
     lock, history = FencedLock(client, "report", namespace="ops"), History()
     slot = client.keyslot(lock.keys.fence)
-    replica = replica_of(stable_cluster, slot_owner(stable_cluster, slot))
-    run(lock, history, ACQUISITIONS, ACQUISITIONS // 2, lambda: manual_failover(stable_cluster, replica))
+    fault = failover_of_slot(stable_cluster, slot)
+    run(lock, history, ACQUISITIONS, ACQUISITIONS // 2, fault)
     history.report("CLUSTER FAILOVER mid-run")
     # A manual failover waits until the replica has the primary's whole stream before switching.
     assert history.reissued == 0 and len(set(history.fences)) == ACQUISITIONS
     client.close()
 
 
-def _fill(client: redis.Redis, until: Callable[[], bool], limit: int = 50_000) -> str:
-    """Write 1 kB values until ``until()`` holds or a write is refused; returns what stopped it."""
-    for index in range(limit):
-        try:
-            client.set(f"filler:{index}", "x" * 1024)
-        except redis.exceptions.OutOfMemoryError:
-            return "OOM"
-        if until():
-            return "condition"
-    return "limit"
-
-
 def _limited(spawn_server: Callable[..., RedisServer], policy: str) -> tuple[redis.Redis, FencedLock]:
     server = spawn_server({"maxmemory-policy": policy})
     client = server.client()
-    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
+    limit_memory(client)
     return client, FencedLock(client, "report", namespace="ops")
 
 
@@ -151,7 +134,7 @@ def test_eviction_under_the_recommended_policy(spawn_server: Callable[..., Redis
     before = _acquire_many(lock, 100)
     held = lock.try_acquire(LEASE_MS)
     assert held is not None
-    stopped = _fill(client, lambda: False)
+    stopped = fill(client, lambda: False, limit=50_000)
     try:  # a second client: refused either way, never granted
         refusal = "lock held" if lock.try_acquire(LEASE_MS) is None else "granted"
     except redis.exceptions.OutOfMemoryError:
@@ -167,7 +150,7 @@ def test_eviction_under_a_wrong_policy(spawn_server: Callable[..., RedisServer])
     before = _acquire_many(lock, 100)
     held = lock.try_acquire(LEASE_MS)
     assert held is not None
-    stopped = _fill(client, lambda: not client.exists(lock.keys.lock, lock.keys.fence))
+    stopped = fill(client, lambda: not client.exists(lock.keys.lock, lock.keys.fence), limit=50_000)
     second = lock.try_acquire(LEASE_MS)
     print(
         f"locks, allkeys-lru: filled until {stopped}; second holder fence {second and second.fence}, was {before + 1}"

@@ -122,9 +122,7 @@ class Producer(threading.Thread):
             self.error = exc
 
 
-def _in_hand(
-    client: redis.Redis, pipeline: MediaPipeline, consumer: str, since_s: float, fresh: bool = False
-) -> int:
+def _in_hand(client: redis.Redis, pipeline: MediaPipeline, consumer: str, since_s: float, fresh: bool = False) -> int:
     """Jobs the consumer's current process read itself: pending with it, delivered after it started.
 
     ``fresh``: only jobs on their first delivery, so that kills spread over new batches instead of
@@ -132,11 +130,7 @@ def _in_hand(
     """
     age_ms = int((time.monotonic() - since_s) * 1000)
     rows = client.xpending_range(pipeline.keys.jobs, pipeline.group, "-", "+", 100, consumername=consumer)
-    return sum(
-        1
-        for row in rows
-        if row["time_since_delivered"] < age_ms and (row["times_delivered"] == 1 or not fresh)
-    )
+    return sum(1 for row in rows if row["time_since_delivered"] < age_ms and (row["times_delivered"] == 1 or not fresh))
 
 
 def _check_outcomes(
@@ -182,10 +176,7 @@ def _crash_run(r: redis.Redis, ns: str, fleet_factory, kills_wanted: int, worker
             assert time.monotonic() < deadline, f"only {kills} kills in {budget} s"
             # kill a worker while it holds jobs it read itself: wait (bounded) until one does
             holding = wait_until(
-                lambda: (
-                    [n for n in fleet.processes if _in_hand(r, pipeline, n, fleet.born[n], fresh=True)]
-                    or None
-                ),
+                lambda: [n for n in fleet.processes if _in_hand(r, pipeline, n, fleet.born[n], fresh=True)] or None,
                 20,
                 interval=0.01,
                 what="a worker holding jobs",
@@ -243,18 +234,14 @@ def test_a_poison_job_is_dead_lettered_after_the_allowed_deliveries_while_others
     pipeline = MediaPipeline(r, namespace=ns, pipeline=PIPELINE, lease_ms=300, max_deliveries=3)
     pipeline.ensure_group()
     poison = pipeline.submit("thumbnail", {"source": "broken.png", "fail": "always"}, job_id="poison-1")
-    healthy = [
-        pipeline.submit("thumbnail", {"source": f"ok-{i}.png", "work_ms": 5}).job_id for i in range(60)
-    ]
+    healthy = [pipeline.submit("thumbnail", {"source": f"ok-{i}.png", "work_ms": 5}).job_id for i in range(60)]
     fleet = fleet_factory(
         "--handler", "simulate", "--lease-ms", "300", "--max-deliveries", "3", "--batch", "5",
         "--block-ms", "100",
     )  # fmt: skip
     fleet.spawn()
     fleet.spawn()
-    wait_until(
-        lambda: pipeline.outcome("poison-1") == "dead", 30, interval=0.05, what="the poison job dead-lettered"
-    )
+    wait_until(lambda: pipeline.outcome("poison-1") == "dead", 30, interval=0.05, what="the poison job dead-lettered")
     late = [pipeline.submit("thumbnail", {"source": f"late-{i}.png"}).job_id for i in range(20)]
     wait_until(
         lambda: all(r.mget([pipeline.keys.mark(job) for job in healthy + late])),

@@ -20,10 +20,10 @@ import redis
 from redisbehaviors.media import MediaPipeline
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
-from redisbehaviors.testing.topology import SentinelSet, manual_failover, replica_of, slot_owner
+from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
+from tests.faults.support import TRANSIENT, evicted, fill, limit_memory
 
 JOBS = 300
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
 
 
 class Run:
@@ -76,14 +76,9 @@ def _failover_cell(pipeline: MediaPipeline, fault: Callable[[], None], cell: str
 @pytest.mark.slow
 def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
     topology = fresh_sentinel_set
-    client = topology.sentinel_client().master_for(topology.master_name, decode_responses=True, socket_timeout=1)
-    old = topology.primary
+    client = topology.primary_client()
 
-    def fail_over() -> None:
-        old.kill()
-        topology.wait_failover(old)
-
-    run = _failover_cell(MediaPipeline(client, namespace="ops"), fail_over, "Sentinel failover mid-run")
+    run = _failover_cell(MediaPipeline(client, namespace="ops"), topology.kill_primary, "Sentinel failover mid-run")
     assert run.lost() <= 1 and run.statuses["applied"] <= JOBS
     client.close()
 
@@ -92,8 +87,8 @@ def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
 def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     client = stable_cluster.client()
     pipeline = MediaPipeline(client, namespace="ops")
-    replica = replica_of(stable_cluster, slot_owner(stable_cluster, client.keyslot(pipeline.keys.jobs)))
-    run = _failover_cell(pipeline, lambda: manual_failover(stable_cluster, replica), "CLUSTER FAILOVER mid-run")
+    fault = failover_of_slot(stable_cluster, client.keyslot(pipeline.keys.jobs))
+    run = _failover_cell(pipeline, fault, "CLUSTER FAILOVER mid-run")
     assert run.lost() == 0 and run.statuses["applied"] == JOBS
     client.close()
 
@@ -128,12 +123,8 @@ def _waiting(pipeline: MediaPipeline) -> int:
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
     client = spawn_server({"maxmemory-policy": policy}).client()
     pipeline = _half_done(client)
-    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
-    for index in range(8192):  # 8 MB of other data: four times the headroom
-        try:
-            client.set(f"filler:{index}", "x" * 1024)
-        except redis.exceptions.OutOfMemoryError:
-            break
+    limit_memory(client)
+    fill(client, evicted(client), limit=50_000)  # noeviction: until OOM; allkeys-lru: until all is evicted
     waiting = _waiting(pipeline)
     try:
         pipeline.submit("thumbnail", {"n": -1}, job_id="job-late")

@@ -16,11 +16,11 @@ import redis
 from redisbehaviors.ratelimit import FixedWindowLimiter, Limit
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
-from redisbehaviors.testing.topology import SentinelSet, manual_failover, replica_of, slot_owner
+from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
+from tests.faults.support import TRANSIENT, fill, limit_memory
 
 LIMIT = Limit.parse("100/minute")
 REQUESTS = 300
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
 
 
 def _workload(limiter: FixedWindowLimiter, fault: Callable[[], None]) -> tuple[int, int]:
@@ -42,14 +42,9 @@ def _workload(limiter: FixedWindowLimiter, fault: Callable[[], None]) -> tuple[i
 @pytest.mark.slow
 def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
     topology = fresh_sentinel_set
-    client = topology.sentinel_client().master_for(topology.master_name, decode_responses=True, socket_timeout=1)
-    old = topology.primary
+    client = topology.primary_client()
 
-    def fail_over() -> None:
-        old.kill()
-        topology.wait_failover(old)
-
-    allowed, failed = _workload(FixedWindowLimiter(client, LIMIT, namespace="ops"), fail_over)
+    allowed, failed = _workload(FixedWindowLimiter(client, LIMIT, namespace="ops"), topology.kill_primary)
     print(f"ratelimit, Sentinel failover mid-run: {REQUESTS} requests, {allowed} allowed (limit 100), {failed} failed")
     assert allowed <= 102  # only increments in flight when the primary died can be forgotten
     client.close()
@@ -61,22 +56,11 @@ def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     limiter = FixedWindowLimiter(client, LIMIT, namespace="ops")
     limiter.hit("user-1", cost=1)  # creates the key, so that its slot is known
     slot = client.keyslot(next(iter(client.scan_iter(match="ops:*"))))
-    replica = replica_of(stable_cluster, slot_owner(stable_cluster, slot))
-    allowed, failed = _workload(limiter, lambda: manual_failover(stable_cluster, replica))
+    fault = failover_of_slot(stable_cluster, slot)
+    allowed, failed = _workload(limiter, fault)
     print(f"ratelimit, CLUSTER FAILOVER mid-run: {REQUESTS + 1} requests, {allowed + 1} allowed, {failed} failed")
     assert allowed + 1 == 100
     client.close()
-
-
-def _fill(client: redis.Redis, until: Callable[[], bool], limit: int = 50_000) -> str:
-    for index in range(limit):
-        try:
-            client.set(f"filler:{index}", "x" * 1024)
-        except redis.exceptions.OutOfMemoryError:
-            return "OOM"
-        if until():
-            return "condition"
-    return "limit"
 
 
 def _spent(server: RedisServer) -> tuple[redis.Redis, FixedWindowLimiter]:
@@ -101,9 +85,9 @@ def _after(limiter: FixedWindowLimiter) -> tuple[int, int]:
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
     server = spawn_server({"maxmemory-policy": policy})
     client, limiter = _spent(server)
-    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
+    limit_memory(client)
     counters = list(client.scan_iter(match="ops:*"))
-    stopped = _fill(client, lambda: not client.exists(*counters))
+    stopped = fill(client, lambda: not client.exists(*counters), limit=50_000)
     allowed, refused_oom = _after(limiter)
     print(f"ratelimit, {policy}: filled until {stopped}; 100 more requests: {allowed} allowed, {refused_oom} OOM")
     # noeviction: the counter is kept, so the limit itself refuses (before any write is attempted).

@@ -71,9 +71,7 @@ def crash_cycles(spawn_server: Callable[..., RedisServer], cycles: int, workers:
         for thread in threads:
             thread.start()
         calls_before = counts["calls"]
-        wait_until(
-            lambda b=calls_before: counts["calls"] > b + 100, 30, what="some reservations before the crash"
-        )
+        wait_until(lambda b=calls_before: counts["calls"] > b + 100, 30, what="some reservations before the crash")
         server.kill()  # SIGKILL: no shutdown, no final fsync
         stop.set()
         for thread in threads:

@@ -20,12 +20,12 @@ import redis
 from redisbehaviors.reservations import Outcome, Reservations, UnknownSku
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
-from redisbehaviors.testing.topology import SentinelSet, manual_failover, replica_of, slot_owner
+from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
+from tests.faults.support import TRANSIENT, evicted, fill, limit_memory
 
 ORDERS = 300
 STOCK = 1000
 HOLD_MS = 60_000
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
 
 
 def _retrying(call: Callable[[], Any], failures: list[int]) -> Any:
@@ -65,14 +65,9 @@ def _failover_cell(service: Reservations, fault: Callable[[], None], cell: str) 
 @pytest.mark.slow
 def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
     topology = fresh_sentinel_set
-    client = topology.sentinel_client().master_for(topology.master_name, decode_responses=True, socket_timeout=1)
-    old = topology.primary
+    client = topology.primary_client()
 
-    def fail_over() -> None:
-        old.kill()
-        topology.wait_failover(old)
-
-    lost = _failover_cell(Reservations(client, namespace="ops"), fail_over, "Sentinel failover mid-run")
+    lost = _failover_cell(Reservations(client, namespace="ops"), topology.kill_primary, "Sentinel failover mid-run")
     assert lost <= 1  # only a confirmation in flight when the primary died can be lost
     client.close()
 
@@ -81,8 +76,8 @@ def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
 def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     client = stable_cluster.client()
     service = Reservations(client, namespace="ops")
-    replica = replica_of(stable_cluster, slot_owner(stable_cluster, client.keyslot(service.keys.all[0])))
-    lost = _failover_cell(service, lambda: manual_failover(stable_cluster, replica), "CLUSTER FAILOVER mid-run")
+    fault = failover_of_slot(stable_cluster, client.keyslot(service.keys.all[0]))
+    lost = _failover_cell(service, fault, "CLUSTER FAILOVER mid-run")
     assert lost == 0
     client.close()
 
@@ -102,12 +97,8 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     service = Reservations(client, namespace="ops")
     service.set_stock("sku-1", STOCK)
     _sell(service, range(200))
-    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
-    for index in range(8192):  # 8 MB of other data: four times the headroom
-        try:
-            client.set(f"filler:{index}", "x" * 1024)
-        except redis.exceptions.OutOfMemoryError:
-            break
+    limit_memory(client)
+    fill(client, evicted(client), limit=50_000)  # noeviction: until OOM; allkeys-lru: until all is evicted
     after = _describe(service)
     try:
         service.reserve("order-late", {"sku-1": 1}, HOLD_MS)

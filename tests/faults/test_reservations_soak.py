@@ -259,9 +259,7 @@ def contend(server: RedisServer, clients: int, orders: int, stock: int, path: st
 
 
 @pytest.mark.parametrize("clients", [8, 16])
-def test_script_path_never_retries_on_a_hot_sku(
-    spawn_server: Callable[..., RedisServer], clients: int
-) -> None:
+def test_script_path_never_retries_on_a_hot_sku(spawn_server: Callable[..., RedisServer], clients: int) -> None:
     orders, stock = 10, 4 * clients
     result = contend(spawn_server(), clients, orders, stock, "script")
     assert (result["held"], result["refused"]) == (stock, clients * orders - stock)
@@ -271,9 +269,7 @@ def test_script_path_never_retries_on_a_hot_sku(
 
 
 @pytest.mark.parametrize("clients", [8, 16])
-def test_watch_path_aborts_and_retries_on_a_hot_sku(
-    spawn_server: Callable[..., RedisServer], clients: int
-) -> None:
+def test_watch_path_aborts_and_retries_on_a_hot_sku(spawn_server: Callable[..., RedisServer], clients: int) -> None:
     orders, stock = 10, 4 * clients
     result = contend(spawn_server(), clients, orders, stock, "watch")
     assert (result["held"], result["refused"]) == (stock, clients * orders - stock)

@@ -17,9 +17,9 @@ from redisbehaviors.sessions import SessionStore
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
 from redisbehaviors.testing.topology import SentinelSet, manual_failover, primaries, replica_of
+from tests.faults.support import TRANSIENT, limit_memory
 
 SESSIONS = 300
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
 
 
 def _create_all(store: SessionStore, fault: Callable[[], None]) -> tuple[list[str], int]:
@@ -44,14 +44,9 @@ def _lost(store: SessionStore, tokens: list[str]) -> int:
 @pytest.mark.slow
 def test_sentinel_failover_under_load(fresh_sentinel_set: SentinelSet) -> None:
     topology = fresh_sentinel_set
-    client = topology.sentinel_client().master_for(topology.master_name, decode_responses=True, socket_timeout=1)
-    store, old = SessionStore(client, namespace="ops"), topology.primary
-
-    def fail_over() -> None:
-        old.kill()
-        topology.wait_failover(old)
-
-    tokens, failed = _create_all(store, fail_over)
+    client = topology.primary_client()
+    store = SessionStore(client, namespace="ops")
+    tokens, failed = _create_all(store, topology.kill_primary)
     lost = _lost(store, tokens)
     print(f"sessions, Sentinel failover mid-run: {len(tokens)} created, {lost} lost, {failed} attempts failed")
     assert lost <= 1  # only a create in flight when the primary died can be lost
@@ -80,7 +75,7 @@ def _created(server: RedisServer, count: int = 200) -> tuple[redis.Redis, Sessio
 @pytest.mark.slow
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
     client, store, tokens = _created(spawn_server({"maxmemory-policy": policy}))
-    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2 * 1024 * 1024)
+    limit_memory(client)
     filled, refused = 0, 0
     for index in range(8192):  # 8 MB of other data: four times the headroom
         try:

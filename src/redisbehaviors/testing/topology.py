@@ -24,7 +24,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,6 +157,18 @@ class SentinelSet:
         kwargs.setdefault("decode_responses", True)
         kwargs.setdefault("socket_timeout", 1.0)
         return Sentinel([(LOOPBACK, s.port) for s in self.sentinels], **kwargs)  # type: ignore[arg-type]
+
+    def primary_client(self, **kwargs: object) -> redis.Redis:
+        """A client of whichever server the sentinels name primary now (it follows a failover)."""
+        kwargs.setdefault("decode_responses", True)
+        kwargs.setdefault("socket_timeout", 1.0)
+        return self.sentinel_client().master_for(self.master_name, **kwargs)  # type: ignore[arg-type]
+
+    def kill_primary(self) -> RedisServer:
+        """SIGKILL the primary and wait for the automatic failover; returns the new primary."""
+        old = self.primary
+        old.kill()
+        return self.wait_failover(old)
 
     def reported_primary_port(self, sentinel: RedisServer | None = None) -> int | None:
         """The primary's port as one sentinel reports it (``SENTINEL GET-MASTER-ADDR-BY-NAME``)."""
@@ -314,6 +326,12 @@ def manual_failover(cluster: Cluster, replica: RedisServer, timeout: float = TOP
         client.execute_command("CLUSTER", "FAILOVER")
     wait_until(lambda: _role(replica) == "master", timeout, what="the replica to be promoted")
     wait_cluster_agrees(cluster, timeout)
+
+
+def failover_of_slot(cluster: Cluster, slot: int) -> Callable[[], None]:
+    """The fault "``CLUSTER FAILOVER`` of the shard serving ``slot``", its replica chosen now."""
+    replica = replica_of(cluster, slot_owner(cluster, slot))
+    return lambda: manual_failover(cluster, replica)
 
 
 def reset_migrations(cluster: Cluster) -> None:
