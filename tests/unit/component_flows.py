@@ -160,8 +160,12 @@ def chat_flow(client: redis.Redis, ns: str, **_: Any) -> None:
     wait_until(lambda: brief.online("lobby") == [], timeout=5, what="cleo timed out")  # pruned by the read
 
 
-def media_flow(client: redis.Redis, ns: str, *, features: ServerFeatures | None = None, **_: Any) -> None:
-    pipeline = MediaPipeline(client, namespace=ns, lease_ms=1_000, max_deliveries=1, features=features)
+def media_flow(
+    client: redis.Redis, ns: str, *, features: ServerFeatures | None = None, delete_on_ack: bool = False, **_: Any
+) -> None:
+    pipeline = MediaPipeline(
+        client, namespace=ns, lease_ms=1_000, max_deliveries=1, features=features, delete_on_ack=delete_on_ack
+    )
     assert pipeline.ensure_group() is True
     first = pipeline.submit("transcode", {"source": "a.mov"}, job_id="a-mov")
     assert pipeline.submit("transcode", {"source": "a.mov"}, job_id="a-mov").duplicate is True
