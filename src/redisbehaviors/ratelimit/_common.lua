@@ -41,6 +41,39 @@ local function remember(ops, op)
   return string.sub(ops .. ' ' .. op, -OPS_KEPT * OP_WIDTH)
 end
 
+-- Whether the request is allowed (0|1), once every limit is checked (`fits` is 1 when all pass), and the
+-- operation ids limit 1 keeps when the hit is to be charged (nil when nothing is charged).  A hit whose
+-- id `op` is among limit 1's `ops` was admitted and charged before its reply was lost: it is allowed,
+-- charges nothing, and no limit has a wait to report (`retry` is cleared).
+local function settle(fits, charge, ops, op, retry)
+  if charge and seen(ops, op) then
+    for i = 1, #retry do
+      retry[i] = 0
+    end
+    return 1, nil
+  end
+  if fits == 1 and charge then
+    return 1, remember(ops, op)
+  end
+  return fits, nil
+end
+
+-- Write the counter of limit i (KEYS[i]) of a clock-aligned window whose key lives until `expires`
+-- (ms, server time).  Limit 1's value also carries the operation ids `kept` and lives op_ttl longer,
+-- so that a retry just after the edge still finds its id.  The deadline is the same all window long:
+-- only the window's first hit sets it (`started` is false after it), because SET ... KEEPTTL costs the
+-- server less than SET ... PXAT.
+local function save_window(i, value, started, expires, kept, op_ttl)
+  if i == 1 then
+    value, expires = value .. kept, expires + op_ttl
+  end
+  if started then
+    redis.call('SET', KEYS[i], value, 'KEEPTTL')
+  else
+    redis.call('SET', KEYS[i], value, 'PXAT', int(expires))
+  end
+end
+
 -- The reply.  The binding limit is, when refused, the failing limit that frees up last; when
 -- allowed, the limit with the fewest requests left.
 local function decision(allowed, remaining, reset, retry)

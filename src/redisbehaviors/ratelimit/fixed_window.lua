@@ -8,9 +8,9 @@
 -- command page describes under "Pattern: Rate limiter 2", https://redis.io/docs/latest/commands/incr/).
 local now = now_ms()
 local charge, cost, op, op_ttl = request(ARGV)
-local indexes, counts, amounts, ends = {}, {}, {}, {}
+local indexes, counts, amounts, ends, retry = {}, {}, {}, {}, {}
 local ops = ''
-local allowed = 1
+local fits = 1 -- 0 once a limit refuses the request
 for i = 1, #KEYS do
   local amount, window = limit(ARGV, i)
   local index = math.floor(now / window)
@@ -25,43 +25,28 @@ for i = 1, #KEYS do
       ops = rest
     end
   end
-  indexes[i], counts[i], amounts[i], ends[i] = index, count, amount, (index + 1) * window
+  indexes[i], counts[i], amounts[i], ends[i], retry[i] = index, count, amount, (index + 1) * window, 0
   if count + cost > amount then
-    allowed = 0
+    fits = 0
+    retry[i] = ends[i] - now
   end
 end
-local replayed = charge and seen(ops, op)
-if replayed then
-  allowed = 1 -- this hit was admitted and charged before its reply was lost
-elseif allowed == 1 and charge then
+local allowed, kept = settle(fits, charge, ops, op, retry)
+if kept then
   for i = 1, #KEYS do
     local value = int(indexes[i]) .. ' ' .. int(counts[i] + cost)
-    -- a key lives until its window ends; limit 1's, which holds the operation ids, op_ttl longer, so that
-    -- a retry just after the edge still finds its id.  The deadline is the same all window long: only
-    -- the window's first hit sets it (SET ... KEEPTTL costs the server less than SET ... PXAT).
-    local expires = ends[i]
-    if i == 1 then
-      value, expires = value .. remember(ops, op), expires + op_ttl
-    end
-    if counts[i] > 0 then
-      redis.call('SET', KEYS[i], value, 'KEEPTTL')
-    else
-      redis.call('SET', KEYS[i], value, 'PXAT', int(expires))
-    end
+    -- a key lives until its window ends
+    save_window(i, value, counts[i] > 0, ends[i], kept, op_ttl)
     counts[i] = counts[i] + cost
   end
 end
-local remaining, reset, retry = {}, {}, {}
+local remaining, reset = {}, {}
 for i = 1, #KEYS do
   remaining[i] = amounts[i] - counts[i]
   -- nothing counted yet: nothing to restore
   reset[i] = 0
   if counts[i] > 0 then
     reset[i] = ends[i] - now
-  end
-  retry[i] = 0
-  if allowed == 0 and counts[i] + cost > amounts[i] then
-    retry[i] = ends[i] - now
   end
 end
 return decision(allowed, remaining, reset, retry)

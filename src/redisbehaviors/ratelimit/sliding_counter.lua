@@ -10,7 +10,7 @@ local now = now_ms()
 local charge, cost, op, op_ttl = request(ARGV)
 local indexes, current, previous, amounts, windows, elapsed, retry = {}, {}, {}, {}, {}, {}, {}
 local ops = ''
-local allowed = 1
+local fits = 1 -- 0 once a limit refuses the request
 for i = 1, #KEYS do
   local amount, window = limit(ARGV, i)
   local index = math.floor(now / window)
@@ -34,7 +34,7 @@ for i = 1, #KEYS do
   local estimate = prev * (window - elapsed[i]) / window + cur
   retry[i] = 0
   if estimate + cost > amount then
-    allowed = 0
+    fits = 0
     local wait
     if cur + cost <= amount then
       -- still in this window: wait until the previous window's weight has shrunk enough
@@ -46,27 +46,12 @@ for i = 1, #KEYS do
     retry[i] = math.max(1, math.ceil(wait))
   end
 end
-local replayed = charge and seen(ops, op)
-if replayed then
-  allowed = 1 -- this hit was admitted and charged before its reply was lost
-  for i = 1, #KEYS do
-    retry[i] = 0
-  end
-elseif allowed == 1 and charge then
+local allowed, kept = settle(fits, charge, ops, op, retry)
+if kept then
   for i = 1, #KEYS do
     local value = int(indexes[i]) .. ' ' .. int(current[i] + cost) .. ' ' .. int(previous[i])
-    -- a window is read for two windows: as the current one, then as the previous one; limit 1's key,
-    -- which holds the operation ids, lives op_ttl longer.  One deadline per window: only the window's
-    -- first hit sets it (SET ... KEEPTTL costs the server less than SET ... PXAT).
-    local expires = now - elapsed[i] + 2 * windows[i]
-    if i == 1 then
-      value, expires = value .. remember(ops, op), expires + op_ttl
-    end
-    if current[i] > 0 then
-      redis.call('SET', KEYS[i], value, 'KEEPTTL')
-    else
-      redis.call('SET', KEYS[i], value, 'PXAT', int(expires))
-    end
+    -- a window is read for two windows: as the current one, then as the previous one
+    save_window(i, value, current[i] > 0, now - elapsed[i] + 2 * windows[i], kept, op_ttl)
     current[i] = current[i] + cost
   end
 end

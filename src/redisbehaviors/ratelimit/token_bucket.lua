@@ -10,7 +10,7 @@ local now = now_us()
 local charge, cost, op, op_ttl = request(ARGV)
 local tokens, amounts, windows, retry = {}, {}, {}, {}
 local ops = ''
-local allowed = 1
+local fits = 1 -- 0 once a limit refuses the request
 for i = 1, #KEYS do
   local amount, window = limit(ARGV, i)
   window = window * 1000
@@ -28,23 +28,18 @@ for i = 1, #KEYS do
   end
   tokens[i], amounts[i], windows[i], retry[i] = level, amount, window, 0
   if level < cost * window then
-    allowed = 0
+    fits = 0
     retry[i] = math.ceil((cost * window - level) / amount / 1000)
   end
 end
-local replayed = charge and seen(ops, op)
-if replayed then
-  allowed = 1 -- this hit was admitted and charged before its reply was lost
-  for i = 1, #KEYS do
-    retry[i] = 0
-  end
-elseif allowed == 1 and charge then
+local allowed, kept = settle(fits, charge, ops, op, retry)
+if kept then
   for i = 1, #KEYS do
     tokens[i] = tokens[i] - cost * windows[i]
     local full_in = math.max(1, math.ceil((amounts[i] * windows[i] - tokens[i]) / amounts[i] / 1000))
     local value = int(tokens[i]) .. ' ' .. int(now)
     if i == 1 then
-      value, full_in = value .. remember(ops, op), math.max(full_in, op_ttl)
+      value, full_in = value .. kept, math.max(full_in, op_ttl)
     end
     redis.call('SET', KEYS[i], value, 'PX', int(full_in))
   end
