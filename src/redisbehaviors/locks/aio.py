@@ -24,10 +24,9 @@ from typing import Any
 import redis
 import redis.asyncio
 
-from redisbehaviors.idempotency import OPERATION_TTL_MS
 from redisbehaviors.locks.errors import LockNotHeld
 from redisbehaviors.locks.fenced import FieldValue, _ResourceCore
-from redisbehaviors.locks.lock import _acquire_token, _LeaseCore, _LockCore, validate_client_kind
+from redisbehaviors.locks.lock import _acquire_token, _LeaseCore, _LockCore, _RenewalCore
 from redisbehaviors.validation import validate_seconds
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
@@ -35,25 +34,10 @@ ASYNC_CLIENTS = (redis.asyncio.Redis, redis.asyncio.RedisCluster)
 ASYNC_KIND = "redis.asyncio.Redis or redis.asyncio.RedisCluster"
 
 
-class AsyncFencedLock(_LockCore):
+class AsyncFencedLock(_LockCore[AsyncClient]):
     """See :class:`redisbehaviors.locks.FencedLock`; ``client`` is a ``redis.asyncio`` client."""
 
-    client: AsyncClient
-
-    def __init__(
-        self,
-        client: AsyncClient,
-        name: str,
-        *,
-        namespace: str = "lock",
-        ttl_ms: int = 30_000,
-        max_wait: float = 1.0,
-        operation_ttl_ms: int = OPERATION_TTL_MS,
-    ) -> None:
-        validate_client_kind(client, ASYNC_CLIENTS, ASYNC_KIND)
-        super().__init__(
-            client, name, namespace=namespace, ttl_ms=ttl_ms, max_wait=max_wait, operation_ttl_ms=operation_ttl_ms
-        )
+    _clients, _client_kind = ASYNC_CLIENTS, ASYNC_KIND
 
     async def try_acquire(self, ttl_ms: int | None = None, *, operation_id: str | None = None) -> AsyncLease | None:
         """Take the lock if it is free, in one round trip; ``None`` when someone else holds it."""
@@ -175,17 +159,16 @@ class AsyncLease(_LeaseCore):
                 raise
 
 
-class AsyncRenewal:
+class AsyncRenewal(_RenewalCore):
     """The background extension of one lease, as an asyncio task (see :meth:`AsyncLease.keep_alive`)."""
+
+    lease: AsyncLease
+    on_lost: Callable[[AsyncLease], object] | None
 
     def __init__(
         self, lease: AsyncLease, interval: float, max_renewals: int, on_lost: Callable[[AsyncLease], object] | None
     ) -> None:
-        self.lease = lease
-        self.interval = interval
-        self.max_renewals = max_renewals
-        self.on_lost = on_lost
-        self.renewals = 0
+        super().__init__(lease, interval, max_renewals, on_lost)
         self.lost = asyncio.Event()
         self.task = asyncio.get_running_loop().create_task(self._run(), name=f"renew-{lease.lock.name}-{lease.fence}")
 
@@ -197,21 +180,17 @@ class AsyncRenewal:
                 await self.task
 
     async def _run(self) -> None:
-        last_success = time.monotonic()
+        self._begin()
         while self.renewals < self.max_renewals:
             await asyncio.sleep(self.interval)  # the renewal period itself, not a wait for a state
             try:
                 await self.lease.extend()
-            except LockNotHeld:
-                await self._lose()
-                return
-            except redis.RedisError:
-                if time.monotonic() - last_success >= self.lease.ttl_ms / 1000:
+            except (LockNotHeld, redis.RedisError) as error:
+                if self._lost_by(error):
                     await self._lose()
                     return
-                continue
-            self.renewals += 1
-            last_success = time.monotonic()
+            else:
+                self._renewed()
 
     async def _lose(self) -> None:
         self.lost.set()
@@ -221,22 +200,10 @@ class AsyncRenewal:
                 await outcome
 
 
-class AsyncFencedResource(_ResourceCore):
+class AsyncFencedResource(_ResourceCore[AsyncClient]):
     """See :class:`redisbehaviors.locks.FencedResource`."""
 
-    client: AsyncClient
-
-    def __init__(
-        self,
-        client: AsyncClient,
-        name: str,
-        *,
-        namespace: str = "lock",
-        log_length: int = 0,
-        operation_ttl_ms: int = OPERATION_TTL_MS,
-    ) -> None:
-        validate_client_kind(client, ASYNC_CLIENTS, ASYNC_KIND)
-        super().__init__(client, name, namespace=namespace, log_length=log_length, operation_ttl_ms=operation_ttl_ms)
+    _clients, _client_kind = ASYNC_CLIENTS, ASYNC_KIND
 
     async def write(self, fence: int, fields: Mapping[str, FieldValue], *, operation_id: str | None = None) -> None:
         status, value = await self._write(**self._write_call(fence, fields, operation_id))

@@ -22,8 +22,7 @@ from redisbehaviors import idempotency
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.idempotency import OPERATION_TTL_MS, validate_operation_ttl
 from redisbehaviors.locks.errors import StaleFencingToken, UnknownFencingToken
-from redisbehaviors.locks.keys import LockKeys
-from redisbehaviors.locks.lock import SYNC_CLIENTS, validate_client_kind
+from redisbehaviors.locks.lock import SYNC_CLIENTS, SYNC_KIND, ClientT, _OnLock
 from redisbehaviors.scripts import load_script
 from redisbehaviors.validation import FieldValue, validate_count, validate_field_value, validate_id
 
@@ -45,13 +44,20 @@ def _validate_fields(fields: Mapping[str, FieldValue]) -> list[FieldValue]:
     return flat
 
 
-class _ResourceCore:
-    """What :class:`FencedResource` and its asyncio twin share; nothing here talks to Redis."""
+class _ResourceCore(_OnLock[ClientT]):
+    """What :class:`FencedResource` and its asyncio twin share, the constructor included; nothing here
+    talks to Redis."""
 
-    def __init__(self, client: Any, name: str, *, namespace: str, log_length: int, operation_ttl_ms: int) -> None:
-        self.client = client
-        self.keys = LockKeys(namespace, name)
-        self.name = name
+    def __init__(
+        self,
+        client: ClientT,
+        name: str,
+        *,
+        namespace: str = "lock",
+        log_length: int = 0,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
+    ) -> None:
+        super().__init__(client, name, namespace)
         self.log_length = validate_count(log_length, "log_length", maximum=10**6)
         self.operation_ttl_ms = validate_operation_ttl(operation_ttl_ms)
         self._write = load_script(client, __package__, "fenced_write")
@@ -75,7 +81,7 @@ class _ResourceCore:
             raise UnknownFencingToken(f"fencing token {fence} was never issued (the last one is {value})")
 
 
-class FencedResource(_ResourceCore):
+class FencedResource(_ResourceCore[redis.Redis | redis.RedisCluster]):
     """A hash guarded by the fencing tokens of the :class:`FencedLock` of the same ``name``.
 
     ``log_length`` > 0 keeps the tokens of the last accepted writes (newest first), an audit trail
@@ -83,19 +89,7 @@ class FencedResource(_ResourceCore):
     write is remembered under its operation id, so that its retry is not applied (nor logged) twice.
     """
 
-    client: redis.Redis | redis.RedisCluster
-
-    def __init__(
-        self,
-        client: redis.Redis | redis.RedisCluster,
-        name: str,
-        *,
-        namespace: str = "lock",
-        log_length: int = 0,
-        operation_ttl_ms: int = OPERATION_TTL_MS,
-    ) -> None:
-        validate_client_kind(client, SYNC_CLIENTS, "redis.Redis or redis.RedisCluster")
-        super().__init__(client, name, namespace=namespace, log_length=log_length, operation_ttl_ms=operation_ttl_ms)
+    _clients, _client_kind = SYNC_CLIENTS, SYNC_KIND
 
     def write(self, fence: int, fields: Mapping[str, FieldValue], *, operation_id: str | None = None) -> None:
         """Set ``fields`` if ``fence`` is not older than any token issued or written before.

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import redis
 
@@ -90,18 +90,42 @@ def validate_client_kind(client: object, kinds: tuple[type, ...], what: str) -> 
 
 
 SYNC_CLIENTS = (redis.Redis, redis.RedisCluster)
+SYNC_KIND = "redis.Redis or redis.RedisCluster"
+
+#: The client type of a sync or an asyncio class.
+ClientT = TypeVar("ClientT")
 
 
-class _LockCore:
-    """What :class:`FencedLock` and its asyncio twin share: settings, keys, scripts and the waiting
-    arithmetic.  Nothing here talks to Redis, so it serves a sync and an async client alike."""
+class _OnLock(Generic[ClientT]):
+    """What every class of this package starts with: a client of the kind the subclass takes (sync or
+    ``redis.asyncio``: ``_clients``, which the error names ``_client_kind``) and the keys of one lock."""
 
-    def __init__(
-        self, client: Any, name: str, *, namespace: str, ttl_ms: int, max_wait: float, operation_ttl_ms: int
-    ) -> None:
+    _clients: tuple[type, ...]
+    _client_kind: str
+
+    def __init__(self, client: ClientT, name: str, namespace: str) -> None:
+        validate_client_kind(client, self._clients, self._client_kind)
         self.client = client
         self.keys = LockKeys(namespace, name)
         self.name = name
+
+
+class _LockCore(_OnLock[ClientT]):
+    """What :class:`FencedLock` and its asyncio twin share: the constructor, settings, keys, scripts
+    and the waiting arithmetic.  Nothing here talks to Redis, so it serves a sync and an async client
+    alike."""
+
+    def __init__(
+        self,
+        client: ClientT,
+        name: str,
+        *,
+        namespace: str = "lock",
+        ttl_ms: int = 30_000,
+        max_wait: float = 1.0,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
+    ) -> None:
+        super().__init__(client, name, namespace)
         self.ttl_ms = _validate_ttl(ttl_ms)
         self.max_wait = _validate_max_wait(max_wait)
         self.operation_ttl_ms = validate_operation_ttl(operation_ttl_ms)
@@ -131,7 +155,7 @@ class _LockCore:
         return max(MIN_WAIT_S, min(remaining, until_expiry, self.max_wait))
 
 
-class FencedLock(_LockCore):
+class FencedLock(_LockCore[redis.Redis | redis.RedisCluster]):
     """A named lock whose every acquisition returns a :class:`Lease` with a fencing token.
 
     The object holds no state of its own and can be shared between threads: each acquire returns
@@ -141,22 +165,7 @@ class FencedLock(_LockCore):
     whose first reply was lost still reports a release (docs/ttl_locks/locks.md, exactly once).
     """
 
-    client: redis.Redis | redis.RedisCluster
-
-    def __init__(
-        self,
-        client: redis.Redis | redis.RedisCluster,
-        name: str,
-        *,
-        namespace: str = "lock",
-        ttl_ms: int = 30_000,
-        max_wait: float = 1.0,
-        operation_ttl_ms: int = OPERATION_TTL_MS,
-    ) -> None:
-        validate_client_kind(client, SYNC_CLIENTS, "redis.Redis or redis.RedisCluster")
-        super().__init__(
-            client, name, namespace=namespace, ttl_ms=ttl_ms, max_wait=max_wait, operation_ttl_ms=operation_ttl_ms
-        )
+    _clients, _client_kind = SYNC_CLIENTS, SYNC_KIND
 
     # ------------------------------------------------------------------------------------ acquiring
 
@@ -309,18 +318,43 @@ class Lease(_LeaseCore):
                 raise
 
 
-class Renewal(threading.Thread):
-    """The background extension of one lease (see :meth:`Lease.keep_alive`)."""
+class _RenewalCore:
+    """What :class:`Renewal` and its asyncio twin share: the settings, the count of renewals, and when
+    a failed extension means the lease is lost.  Nothing here talks to Redis."""
 
-    def __init__(
-        self, lease: Lease, interval: float, max_renewals: int, on_lost: Callable[[Lease], object] | None
-    ) -> None:
-        super().__init__(name=f"renew-{lease.lock.name}-{lease.fence}", daemon=True)
+    def __init__(self, lease: Any, interval: float, max_renewals: int, on_lost: Any) -> None:
         self.lease = lease
         self.interval = interval
         self.max_renewals = max_renewals
         self.on_lost = on_lost
         self.renewals = 0
+        self._last_success = 0.0
+
+    def _begin(self) -> None:
+        self._last_success = time.monotonic()
+
+    def _renewed(self) -> None:
+        self.renewals += 1
+        self._last_success = time.monotonic()
+
+    def _lost_by(self, error: LockNotHeld | redis.RedisError) -> bool:
+        """Whether the lease is lost after an extension that raised ``error``: it had ended, or Redis has
+        been unreachable for a whole TTL since the last renewal (the lease may have ended on the server);
+        unreachable for less, the next tick tries again."""
+        return isinstance(error, LockNotHeld) or time.monotonic() - self._last_success >= self.lease.ttl_ms / 1000
+
+
+class Renewal(_RenewalCore, threading.Thread):
+    """The background extension of one lease (see :meth:`Lease.keep_alive`)."""
+
+    lease: Lease
+    on_lost: Callable[[Lease], object] | None
+
+    def __init__(
+        self, lease: Lease, interval: float, max_renewals: int, on_lost: Callable[[Lease], object] | None
+    ) -> None:
+        threading.Thread.__init__(self, name=f"renew-{lease.lock.name}-{lease.fence}", daemon=True)
+        _RenewalCore.__init__(self, lease, interval, max_renewals, on_lost)
         self.lost = threading.Event()
         self._stopped = threading.Event()
 
@@ -331,22 +365,16 @@ class Renewal(threading.Thread):
             self.join()
 
     def run(self) -> None:
-        last_success = time.monotonic()
+        self._begin()
         while self.renewals < self.max_renewals and not self._stopped.wait(self.interval):
             try:
                 self.lease.extend()
-            except LockNotHeld:
-                self._lose()
-                return
-            except redis.RedisError:
-                # Unreachable for now: retry at the next tick, but a whole TTL without a renewal
-                # means the lease may have ended on the server.
-                if time.monotonic() - last_success >= self.lease.ttl_ms / 1000:
+            except (LockNotHeld, redis.RedisError) as error:
+                if self._lost_by(error):
                     self._lose()
                     return
-                continue
-            self.renewals += 1
-            last_success = time.monotonic()
+            else:
+                self._renewed()
 
     def _lose(self) -> None:
         self.lost.set()
