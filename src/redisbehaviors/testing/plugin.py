@@ -40,7 +40,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import redis
@@ -655,17 +655,34 @@ def server_config(r: redis.Redis, redis_target: RedisTarget) -> Iterator[Callabl
             restore.config_set(name, value, **every_node)
 
 
+def _server_binary(redis_target: RedisTarget, emulated: str, purpose: str) -> str:
+    """The target's redis-server binary, to start more servers from; the scenario is skipped on fakeredis
+    (saying ``emulated``) or when there is no binary (saying it is needed to ``purpose``)."""
+    if redis_target.emulated:
+        pytest.skip(emulated)
+    if redis_target.binary is None:
+        pytest.skip(f"needs a redis-server binary to {purpose}")
+    return redis_target.binary
+
+
+Spawned = TypeVar("Spawned")
+
+
+def _for_the_run(pytestconfig: pytest.Config, spawned: Spawned) -> Spawned:
+    """``spawned`` (a cluster, a replica set), stopped when the run ends."""
+    pytestconfig.stash[_spawned_key].append(spawned)
+    return spawned
+
+
 @pytest.fixture
 def spawn_server(pytestconfig: pytest.Config, redis_target: RedisTarget) -> Iterator[Callable[..., RedisServer]]:
     """Start extra standalone servers from the target's binary (stopped after the scenario)."""
-    if redis_target.emulated:
-        pytest.skip("needs a second redis-server process: fakeredis runs in this process")
-    if redis_target.binary is None:
-        pytest.skip("needs a redis-server binary to start extra servers")
+    emulated = "needs a second redis-server process: fakeredis runs in this process"
+    binary = _server_binary(redis_target, emulated, "start extra servers")
     started: list[RedisServer] = []
 
     def spawn(options: dict[str, str] | None = None) -> RedisServer:
-        server = RedisServer.start(redis_target.binary, options)  # type: ignore[arg-type]
+        server = RedisServer.start(binary, options)
         started.append(server)
         return server
 
@@ -681,13 +698,8 @@ def redis_cluster(pytestconfig: pytest.Config, redis_target: RedisTarget) -> Clu
         return url
     if redis_target.cluster is not None:  # --redis-topology cluster: the run's own target
         return redis_target.cluster
-    if redis_target.emulated:
-        pytest.skip(EMULATOR_REASONS["cluster_only"])
-    if redis_target.binary is None:
-        pytest.skip("needs a redis-server binary to start a cluster")
-    cluster = Cluster.start(redis_target.binary, masters=3)
-    pytestconfig.stash[_spawned_key].append(cluster)
-    return cluster
+    binary = _server_binary(redis_target, EMULATOR_REASONS["cluster_only"], "start a cluster")
+    return _for_the_run(pytestconfig, Cluster.start(binary, masters=3))
 
 
 @pytest.fixture
@@ -717,10 +729,5 @@ def cluster_client(redis_cluster: Cluster | str, redis_target: RedisTarget, ns: 
 @pytest.fixture(scope="session")
 def replica_set(pytestconfig: pytest.Config, redis_target: RedisTarget) -> ReplicaSet:
     """A primary with one replica, started once per run."""
-    if redis_target.emulated:
-        pytest.skip(EMULATOR_REASONS["needs_replica"])
-    if redis_target.binary is None:
-        pytest.skip("needs a redis-server binary to start replicas")
-    pair = ReplicaSet.start(redis_target.binary, replicas=1)
-    pytestconfig.stash[_spawned_key].append(pair)
-    return pair
+    binary = _server_binary(redis_target, EMULATOR_REASONS["needs_replica"], "start replicas")
+    return _for_the_run(pytestconfig, ReplicaSet.start(binary, replicas=1))
