@@ -18,7 +18,7 @@ import argparse
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,15 @@ def _extra(args: argparse.Namespace) -> list[str]:
     return [a for a in args.pytest_args if a != "--"]
 
 
+def _run_tests(
+    args: argparse.Namespace, options: list[str], *, label: str, log: Path, env: Mapping[str, str] | None = None
+) -> PytestResult:
+    """pytest on ``args.tests`` with ``options``, then the arguments after ``--``; says how it went."""
+    result = run_pytest([args.tests, *options, *_extra(args)], label=label, log=log, env=env, echo=not args.quiet)
+    say(result.describe())
+    return result
+
+
 #: Pages the site links to in its header after a matrix run (paths relative to the site's root).
 MATRIX_LINKS = (("Conformance matrix", "../matrix.html"),)
 
@@ -138,19 +147,9 @@ def handle_spec(args: argparse.Namespace) -> int:
         json_path = out / "runs" / f"spec-resp{protocol}.json"
         json_path.unlink(missing_ok=True)
         say(f"[{number}/{len(args.protocols)}] spec under RESP{protocol}: pytest {args.tests}")
-        pytest_args = [
-            args.tests,
-            "-q",
-            "--redis-protocol",
-            str(protocol),
-            "--behaviour-json",
-            str(json_path),
-        ]
-        pytest_args += ["--junitxml", str(json_path.with_suffix(".xml")), *_extra(args)]
-        result = run_pytest(
-            pytest_args, label=f"RESP{protocol}", log=json_path.with_suffix(".log"), echo=not args.quiet
-        )
-        say(result.describe())
+        options = ["-q", "--redis-protocol", str(protocol), "--behaviour-json", str(json_path)]
+        options += ["--junitxml", str(json_path.with_suffix(".xml"))]
+        result = _run_tests(args, options, label=f"RESP{protocol}", log=json_path.with_suffix(".log"))
         results.append(result)
         if json_path.is_file():
             paths.append(json_path)
@@ -186,24 +185,10 @@ def handle_bench(args: argparse.Namespace) -> int:
     for stale in (results, reference):
         stale.unlink(missing_ok=True)
     say(f"benchmarks: pytest {args.tests} (this takes minutes)")
-    pytest_args = [
-        args.tests,
-        "-o",
-        "python_files=bench_*.py",
-        "--benchmark-only",
-        "--benchmark-json",
-        str(results),
-    ]
+    options = ["-o", "python_files=bench_*.py", "--benchmark-only", "--benchmark-json", str(results)]
     # The conftest of tests/benchmarks measures redis-benchmark on the run's own server when this is set.
     env = {**os.environ, REFERENCE_ENV: str(reference), REQUESTS_ENV: str(args.requests)}
-    result = run_pytest(
-        [*pytest_args, *_extra(args)],
-        label="benchmarks",
-        log=out / "pytest.log",
-        env=env,
-        echo=not args.quiet,
-    )
-    say(result.describe())
+    result = _run_tests(args, options, label="benchmarks", log=out / "pytest.log", env=env)
     if not results.is_file():
         say(f"no benchmark results were written (see {result.log})")
         return result.returncode or 1
