@@ -15,7 +15,13 @@ import hashlib
 from typing import Any
 
 import redis
+import redis.asyncio
 from redis.exceptions import NoScriptError, ResponseError
+
+try:
+    from hiredis import pack_command as _pack
+except ImportError:  # pragma: no cover - hiredis is a dependency (redis[hiredis])
+    _pack = None
 
 
 def _round_trip(connection: Any, command: tuple[Any, ...]) -> Any:
@@ -57,15 +63,38 @@ class Evalsha:
 
 
 class AsyncEvalsha(Evalsha):
-    """The same for a ``redis.asyncio`` client (through ``execute_command``, which is a coroutine)."""
+    """The same for a ``redis.asyncio`` client: a pooled ``redis.asyncio.Redis`` borrows a connection,
+    anything else goes through ``execute_command`` (a coroutine)."""
 
     def __init__(self, client: Any, source: str) -> None:
         super().__init__(client, source)
-        self._direct = False
+        self._direct = type(client) is redis.asyncio.Redis and not client.single_connection_client
 
     async def __call__(self, *args: Any) -> Any:  # type: ignore[override]
         try:
-            return await self.client.execute_command("EVALSHA", self.sha, *args)
+            return await self._run(("EVALSHA", self.sha, *args))
         except NoScriptError:
             await self.client.script_load(self.source)
-            return await self.client.execute_command("EVALSHA", self.sha, *args)
+            return await self._run(("EVALSHA", self.sha, *args))
+
+    async def _run(self, command: tuple[Any, ...]) -> Any:  # type: ignore[override]
+        if not self._direct:
+            return await self.client.execute_command(*command)
+        pool = self.client.connection_pool
+        connection = await pool.get_connection()
+        # redis.asyncio's read_response closes the connection on any exception but an error reply
+        # (a cancelled task too), so a connection with a reply still on its way is never reused.
+        try:
+            return await connection.retry.call_with_retry(
+                lambda: _async_round_trip(connection, command), lambda _error: connection.disconnect()
+            )
+        finally:
+            await pool.release(connection)
+
+
+async def _async_round_trip(connection: Any, command: tuple[Any, ...]) -> Any:
+    # redis.asyncio packs commands in Python (a fifth of a decision's client time, measured with
+    # cProfile at 50 tasks); hiredis packs them in C as the sync client does.  The arguments are
+    # validated short strings and small integers, far from hiredis's limit on huge integers.
+    await connection.send_packed_command(_pack(command) if _pack else connection.pack_command(*command))
+    return await connection.read_response()

@@ -10,6 +10,9 @@ server, and prints both sides in one table.  It can also be run by hand:
 It prints one JSON object: median µs per decision for a raw INCR (this environment's baseline)
 and for each of limits' Redis strategies, measured with :func:`measure` (also used for our side).
 
+``limits_peer.py concurrent URL TASKS`` measures limits' asyncio strategies (redis-py implementation)
+with TASKS tasks on one event loop, decisions per second (:func:`measure_concurrent`).
+
 ``limits_peer.py memory URL COUNT`` instead fills that (fresh, benchmark-owned) server with COUNT
 subjects per strategy, flushing it between strategies, and prints the bytes per subject
 (``INFO memory`` ``used_memory`` delta) and the ``OBJECT ENCODING`` of each kind of key.
@@ -21,7 +24,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 SUBJECTS = 10_000  # distinct clients, cycled: every decision is an admitted one, as in steady traffic
 BATCH, ROUNDS, WARMUP = 400, 25, 300
@@ -49,6 +52,40 @@ def measure(candidates: dict[str, Callable[[str], object]]) -> dict[str, float]:
             samples[name].append((time.perf_counter() - start) / BATCH * 1e6)
         offset += BATCH
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def measure_concurrent(
+    candidates: dict[str, Callable[[str], Awaitable[object]]], tasks: int = 50, calls: int = 40, rounds: int = 15
+) -> dict[str, float]:
+    """Median decisions per second of each ``async decide(subject)`` with ``tasks`` tasks on one loop.
+
+    A round runs every candidate once, in a rotating order (drift hits them alike): ``tasks`` tasks
+    each make ``calls`` calls on distinct subjects; the round's rate is calls made / wall time.
+    """
+    import asyncio
+
+    subjects = [f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}" for i in range(SUBJECTS)]
+
+    async def one_round(decide: Callable[[str], Awaitable[object]], offset: int) -> float:
+        async def task(index: int) -> None:
+            for call in range(calls):
+                await decide(subjects[(offset + index * calls + call) % SUBJECTS])
+
+        start = time.perf_counter()
+        await asyncio.gather(*(task(i) for i in range(tasks)))
+        return tasks * calls / (time.perf_counter() - start)
+
+    async def run() -> dict[str, float]:
+        names = list(candidates)
+        for name in names:  # warm-up: every connection of the pool made, every script loaded
+            await one_round(candidates[name], 0)
+        rates: dict[str, list[float]] = {name: [] for name in names}
+        for round_ in range(rounds):
+            for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+                rates[name].append(await one_round(candidates[name], round_ * tasks * calls))
+        return {name: statistics.median(values) for name, values in rates.items()}
+
+    return asyncio.run(run())
 
 
 STRATEGIES = {
@@ -120,8 +157,31 @@ def main(url: str) -> dict[str, object]:
     return figures
 
 
+def concurrent(url: str, tasks: int) -> dict[str, object]:
+    """Decisions per second of limits' asyncio strategies (redis-py implementation), ``tasks`` at once."""
+    import redis.asyncio
+    from limits import parse
+    from limits.aio import storage, strategies
+
+    client = redis.asyncio.Redis.from_url(url, max_connections=tasks + 10)
+    store = storage.RedisStorage(f"async+{url}", implementation="redispy", max_connections=tasks + 10)
+    limit = parse("100/minute")
+    candidates: dict[str, Callable[[str], Awaitable[object]]] = {
+        "raw INCR": lambda who: client.incr(f"peer-araw:{who}")
+    }
+    for name, class_name in STRATEGIES.items():
+        limiter = getattr(strategies, class_name)(store)
+        tag = "async-" + name.replace(" ", "-")
+        candidates[name] = lambda who, limiter=limiter, tag=tag: limiter.hit(limit, who, tag)
+    figures: dict[str, object] = dict(measure_concurrent(candidates, tasks=tasks))
+    figures["_versions"] = {"limits": __import__("limits").__version__, "redis": redis.__version__}
+    return figures
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "memory":
         print(json.dumps(memory(sys.argv[2], int(sys.argv[3]))))
+    elif sys.argv[1] == "concurrent":
+        print(json.dumps(concurrent(sys.argv[2], int(sys.argv[3]))))
     else:
         print(json.dumps(main(sys.argv[1])))
