@@ -1,5 +1,5 @@
 """Exactly once under retries for the asyncio limiters, whose decisions take the short path of
-``redisbehaviors.ratelimit._evalsha.AsyncEvalsha``: a connection borrowed from the client's pool, the
+``redisbehaviors.evalsha.AsyncEvalsha``: a connection borrowed from the client's pool, the
 command packed by hiredis, the connection's own ``Retry``.
 
 The reply to a decision is lost after the server ran it (the ``lossy_proxy`` fixture), and the client

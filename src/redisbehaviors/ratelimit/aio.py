@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 import redis.asyncio
 
-from redisbehaviors.ratelimit._evalsha import AsyncEvalsha
+from redisbehaviors.evalsha import AsyncEvalsha
 from redisbehaviors.ratelimit.limit import Decision, Limit
 from redisbehaviors.ratelimit.limiter import (
     MAX_LOG_AMOUNT,

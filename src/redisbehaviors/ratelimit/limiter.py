@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import redis
 
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.ratelimit._evalsha import Evalsha
+from redisbehaviors.evalsha import Evalsha
 from redisbehaviors.ratelimit.keys import RateLimitKeys
 from redisbehaviors.ratelimit.limit import Decision, Limit
 from redisbehaviors.scripts import script_source
