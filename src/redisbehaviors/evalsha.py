@@ -34,7 +34,7 @@ class Evalsha:
         self.client = client
         self.source = source
         self.sha = hashlib.sha1(source.encode()).hexdigest()
-        self._direct = type(client) is redis.Redis and client.connection is None
+        self._direct = is_direct(client)
 
     def __call__(self, *args: Any) -> Any:
         """``EVALSHA <sha> *args`` (``args`` starts with the number of keys)."""
@@ -45,21 +45,33 @@ class Evalsha:
             return self._run(("EVALSHA", self.sha, *args))
 
     def _run(self, command: tuple[Any, ...]) -> Any:
-        if not self._direct:
-            return self.client.execute_command(*command)
-        pool = self.client.connection_pool
-        connection = pool.get_connection()
-        try:
-            return connection.retry.call_with_retry(
-                lambda: _round_trip(connection, command), lambda _error: connection.disconnect()
-            )
-        except ResponseError:
-            raise  # the server answered: the connection is in step
-        except BaseException:
-            connection.disconnect()  # a reply may still be on its way: never hand this connection out again
-            raise
-        finally:
-            pool.release(connection)
+        return run_command(self.client, command, direct=self._direct)
+
+
+def is_direct(client: Any) -> bool:
+    """A plain pooled ``redis.Redis`` (not a subclass, a cluster or a single-connection client)."""
+    return type(client) is redis.Redis and client.connection is None
+
+
+def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = None) -> Any:
+    """``command`` on the shortest path: a borrowed connection when ``client`` is a plain pooled
+    ``redis.Redis`` (``direct``, when the caller has checked :func:`is_direct` once), else
+    ``execute_command``.  For commands with no reply callback in redis-py (EVALSHA, FCALL)."""
+    if not (is_direct(client) if direct is None else direct):
+        return client.execute_command(*command)
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        return connection.retry.call_with_retry(
+            lambda: _round_trip(connection, command), lambda _error: connection.disconnect()
+        )
+    except ResponseError:
+        raise  # the server answered: the connection is in step
+    except BaseException:
+        connection.disconnect()  # a reply may still be on its way: never hand this connection out again
+        raise
+    finally:
+        pool.release(connection)
 
 
 class AsyncEvalsha(Evalsha):

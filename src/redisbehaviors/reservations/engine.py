@@ -29,6 +29,7 @@ from redis.exceptions import NoScriptError, ResponseError
 
 from redisbehaviors import scripts
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.evalsha import run_command
 from redisbehaviors.reservations.errors import LibraryNotLoaded
 from redisbehaviors.validation import validate_client
 
@@ -90,13 +91,13 @@ class ScriptEngine:
 
     def call(self, name: str, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         try:
-            return self.client.evalsha(self.shas[name], len(keys), *keys, *args)
+            return run_command(self.client, ("EVALSHA", self.shas[name], len(keys), *keys, *args))
         except NoScriptError:
             # The cache was emptied (SCRIPT FLUSH, restart, failover).  Loading and retrying is
             # safe: NOSCRIPT means the script did not run at all.
             self.reloads += 1
             self._load(name)
-            return self.client.evalsha(self.shas[name], len(keys), *keys, *args)
+            return run_command(self.client, ("EVALSHA", self.shas[name], len(keys), *keys, *args))
 
 
 def deploy_library(client: redis.Redis | redis.RedisCluster) -> None:
@@ -131,7 +132,7 @@ class FunctionEngine:
 
     def call(self, name: str, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         try:
-            return self.client.fcall(function_name(name), len(keys), *keys, *args)
+            return run_command(self.client, ("FCALL", function_name(name), len(keys), *keys, *args))
         except ResponseError as exc:
             if "Function not found" not in str(exc):
                 raise
@@ -142,4 +143,4 @@ class FunctionEngine:
                 ) from exc
             self.reloads += 1  # FUNCTION FLUSH/DELETE, or a server restarted without persistence
             self._load()
-            return self.client.fcall(function_name(name), len(keys), *keys, *args)
+            return run_command(self.client, ("FCALL", function_name(name), len(keys), *keys, *args))
