@@ -1,11 +1,22 @@
-"""What the operational fault tests (``test_<component>_operations.py``) share: the errors a client
-meets while a failover runs, and memory filled up to ``maxmemory``."""
+"""What the fault tests share.
+
+The operational ones (``test_<component>_operations.py``): the errors a client meets while a failover
+runs, and memory filled up to ``maxmemory``.  The lost-reply ones (``test_<component>_lost_reply.py``):
+a client retrying over the ``lossy_proxy``, its retries counted, and calls resent with their operation id."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from redisbehaviors.idempotency import new_operation_id
+from redisbehaviors.testing.faults import ReplyDroppingProxy
+from redisbehaviors.testing.plugin import RedisTarget
 
 #: Errors a call may meet while a primary fails over; the workloads retry them.
 TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
@@ -43,3 +54,71 @@ def _stay_full(client: redis.Redis) -> None:
     refused write (a client's query buffer, a script's) would otherwise let a later write in."""
     if client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction":
         client.config_set("maxmemory", int(client.info("memory")["used_memory"]) - 256 * 1024)
+
+
+# ------------------------------------------------------------------------------------------ lost replies
+
+#: Errors that cut a lost-reply test's call off: the proxy closed the connection, or the storm killed it.
+CUT_OFF = (redis.ConnectionError, redis.TimeoutError)
+#: A storm run makes more calls, up to ``MAX_FACTOR`` times as many, until ``MIN_RETRIED`` command was cut
+#: off in flight: a kill between two calls only makes redis-py reconnect.
+MIN_RETRIED = 1
+MAX_FACTOR = 5
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class Operation(Generic[C]):
+    """A row of a component's exactly-once table: how to call it, and what its calls need first."""
+
+    name: str
+    call: Callable[[C, int, str], Any]  # (component, call number, operation id) -> answer
+    setup: Callable[[C, int], None] = lambda component, calls: None
+
+
+class CountingRetry(Retry):
+    """redis-py's retry, counting the connection errors it retried (what the storm or the proxy caused)."""
+
+    def __init__(self, retries: int) -> None:
+        super().__init__(NoBackoff(), retries)
+        self.failures = 0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CountingRetry:
+        return self  # redis-py copies the retry into every connection: share one, to count them all
+
+    def call_with_retry(self, do: Callable[[], Any], fail: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def counted(*failure: Any) -> Any:
+            self.failures += 1
+            return fail(*failure)
+
+        return super().call_with_retry(do, counted, *args, **kwargs)
+
+
+def retrying(url: str, target: RedisTarget, retries: int = 3, retry: Retry | None = None) -> redis.Redis:
+    """A client of ``url`` speaking the run's protocol that retries ``retries`` times (or with ``retry``)."""
+    retry = retry or Retry(NoBackoff(), retries)
+    return redis.Redis.from_url(url, decode_responses=True, protocol=target.protocol, retry=retry)
+
+
+def lose_next(proxy: ReplyDroppingProxy, r: redis.Redis, script: Any) -> None:
+    """Load ``script`` (a lost NOSCRIPT reply would prove nothing), then lose the reply to its next run."""
+    r.script_load(script.script)
+    proxy.lose_reply_to(script.sha.encode())
+
+
+def run_calls(
+    call: Callable[[int, str], Any], calls: int, more: Callable[[], bool] = lambda: False
+) -> tuple[list[Any], int]:
+    """``call(call number, operation id)`` ``calls`` times (up to ``MAX_FACTOR`` times as many while
+    ``more()``): the answers, and how often a call whose retries ran out was sent again with its id."""
+    answers: list[Any] = []
+    resent = 0
+    while len(answers) < calls or (more() and len(answers) < MAX_FACTOR * calls):
+        index, op = len(answers), new_operation_id()
+        while True:
+            try:
+                answers.append(call(index, op))
+                break
+            except CUT_OFF:
+                resent += 1
+    return answers, resent

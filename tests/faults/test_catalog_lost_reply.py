@@ -18,47 +18,17 @@ every catalog key (operation records aside, whose names are random).  Figures ar
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from redisbehaviors.catalog import Catalog, LikeResult
-from redisbehaviors.idempotency import new_operation_id
 from redisbehaviors.testing.faults import ReplyDroppingProxy
+from tests.faults.support import MAX_FACTOR, MIN_RETRIED, CountingRetry, Operation, retrying, run_calls
 
 CALLS = 1000
-MIN_RETRIED = 1
-MAX_FACTOR = 5
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError)
-
-
-class CountingRetry(Retry):
-    """redis-py's retry, counting the connection errors it retried (what the storm or the proxy caused)."""
-
-    def __init__(self, retries: int) -> None:
-        super().__init__(NoBackoff(), retries)
-        self.failures = 0
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> CountingRetry:
-        return self  # redis-py copies the retry into every connection: share one, to count them all
-
-    def call_with_retry(self, do: Callable[[], Any], fail: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        def counted(*failure: Any) -> Any:
-            self.failures += 1
-            return fail(*failure)
-
-        return super().call_with_retry(do, counted, *args, **kwargs)
-
-
-@dataclass(frozen=True)
-class Operation:
-    name: str
-    call: Callable[[Catalog, int, str], Any]  # (catalog, call number, operation id) -> answer
-    setup: Callable[[Catalog, int], None] = lambda catalog, calls: None
 
 
 def _base(catalog: Catalog) -> None:
@@ -76,7 +46,7 @@ def _likers(catalog: Catalog, calls: int) -> None:
         catalog.like(f"u{index}", "p")
 
 
-OPERATIONS = [
+OPERATIONS: list[Operation[Catalog]] = [
     # made idempotent: the script records the answer under the operation id
     Operation("put_product", lambda c, i, op: c.put_product(f"n{i}", {"name": f"N{i}", "price": i}, operation_id=op)),
     Operation("record_view", lambda c, i, op: c.record_view("p", "ana" if i % 2 else None, operation_id=op)),
@@ -109,47 +79,29 @@ def operation_records(client: redis.Redis, ns: str) -> int:
     return sum(1 for _ in client.scan_iter(match=f"{ns}:*:op:*", count=1000))
 
 
-def _run(
-    catalog: Catalog, operation: Operation, calls: int, more: Callable[[], bool] = lambda: False
-) -> tuple[list[Any], int]:
-    """``calls`` calls (up to ``MAX_FACTOR`` times as many while ``more()``); a call whose retries ran out
-    is sent again with its operation id until it answers."""
-    answers: list[Any] = []
-    resent = 0
-    while len(answers) < calls or (more() and len(answers) < MAX_FACTOR * calls):
-        index, op = len(answers), new_operation_id()
-        while True:
-            try:
-                answers.append(operation.call(catalog, index, op))
-                break
-            except TRANSIENT:
-                resent += 1
-    return answers, resent
-
-
 def _fault_free(
-    r: redis.Redis, ns: str, operation: Operation, calls: int, setup: int = 1
+    r: redis.Redis, ns: str, operation: Operation[Catalog], calls: int, setup: int = 1
 ) -> tuple[list[Any], dict[str, bytes]]:
     twin = f"{ns}-twin"
     catalog = Catalog(r, namespace=twin)
     _base(catalog)
     operation.setup(catalog, setup)
-    answers, _ = _run(catalog, operation, calls)
+    answers, _ = run_calls(partial(operation.call, catalog), calls)
     return answers, snapshot(r, twin)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_a_lost_reply_changes_nothing_but_what_one_call_does(
-    operation: Operation, lossy_proxy: ReplyDroppingProxy, redis_target: Any, r: redis.Redis, ns: str
+    operation: Operation[Catalog], lossy_proxy: ReplyDroppingProxy, redis_target: Any, r: redis.Redis, ns: str
 ) -> None:
     expected_answers, expected_state = _fault_free(r, ns, operation, 1)
     _base(Catalog(r, namespace=ns))
     operation.setup(Catalog(r, namespace=ns), 1)
     retry = CountingRetry(3)
-    lossy = redis.Redis.from_url(lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol, retry=retry)
+    lossy = retrying(lossy_proxy.url, redis_target, retry=retry)
     catalog = Catalog(lossy, namespace=ns)
     lossy_proxy.lose_reply_to(ns.encode())  # the next command naming one of the catalog's keys
-    answers, _ = _run(catalog, operation, 1)
+    answers, _ = run_calls(partial(operation.call, catalog), 1)
     state = snapshot(r, ns)
     print(
         f"\ncatalog.{operation.name}, lost reply: {lossy_proxy.lost} lost, {retry.failures} retried; "
@@ -164,7 +116,7 @@ def test_a_lost_reply_changes_nothing_but_what_one_call_does(
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
-    operation: Operation, kill_storm: Callable[..., Any], redis_target: Any, r: redis.Redis, ns: str
+    operation: Operation[Catalog], kill_storm: Callable[..., Any], redis_target: Any, r: redis.Redis, ns: str
 ) -> None:
     _base(Catalog(r, namespace=ns))
     operation.setup(Catalog(r, namespace=ns), MAX_FACTOR * CALLS)
@@ -172,7 +124,7 @@ def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
     client = redis_target.client(retry=retry)
     catalog = Catalog(client, namespace=ns)
     with kill_storm(interval=0.005) as storm:
-        answers, resent = _run(catalog, operation, CALLS, more=lambda: retry.failures < MIN_RETRIED)
+        answers, resent = run_calls(partial(operation.call, catalog), CALLS, more=lambda: retry.failures < MIN_RETRIED)
     state = snapshot(r, ns)
     calls = len(answers)
     expected_answers, expected_state = _fault_free(r, ns, operation, calls, setup=MAX_FACTOR * CALLS)
@@ -195,17 +147,13 @@ def _summary(r: redis.Redis, ns: str) -> str:
 
 
 def test_a_like_whose_reply_was_lost_still_answers_changed(
-    lossy_proxy: ReplyDroppingProxy, redis_target: Any, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
     """Without the record, the retry would find the like already there and answer ``changed=False``."""
     _base(Catalog(r, namespace=ns))
-    lossy = redis.Redis.from_url(
-        lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol, retry=Retry(NoBackoff(), 3)
-    )
     lossy_proxy.lose_reply_to(b"bob")
-    assert Catalog(lossy, namespace=ns).like("bob", "p") == LikeResult(True, 2)
+    assert Catalog(lossy_client, namespace=ns).like("bob", "p") == LikeResult(True, 2)
     assert lossy_proxy.lost == 1
-    lossy.close()
 
 
 def test_a_caller_resending_with_its_operation_id_applies_the_stock_change_once(r: redis.Redis, ns: str) -> None:

@@ -21,53 +21,24 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from redisbehaviors.chat import Chat, ChatMessage, Gap, TypingTracker
-from redisbehaviors.idempotency import new_operation_id
 from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.faults import ReplyDroppingProxy
+from tests.faults.support import MAX_FACTOR, MIN_RETRIED, CountingRetry, Operation, retrying, run_calls
 
 CALLS = 600
-MIN_RETRIED = 1
-MAX_FACTOR = 5
 ROOM = "lobby"
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError)
-
-
-class CountingRetry(Retry):
-    """redis-py's retry, counting the connection errors it retried (what the storm or the proxy caused)."""
-
-    def __init__(self, retries: int) -> None:
-        super().__init__(NoBackoff(), retries)
-        self.failures = 0
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> CountingRetry:
-        return self  # redis-py copies the retry into every connection: share one, to count them all
-
-    def call_with_retry(self, do: Callable[[], Any], fail: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        def counted(*failure: Any) -> Any:
-            self.failures += 1
-            return fail(*failure)
-
-        return super().call_with_retry(do, counted, *args, **kwargs)
 
 
 def _feed_events(chat: Chat, op: str) -> list[Any]:
     with chat.feed(ROOM, me="bob", since="0-0") as feed:
         return feed.open()
-
-
-@dataclass(frozen=True)
-class Operation:
-    name: str
-    call: Callable[[Chat, int, str], Any]  # (chat, call number, operation id) -> answer
-    setup: Callable[[Chat, int], None] = lambda chat, calls: None
 
 
 def _base(chat: Chat) -> None:
@@ -81,7 +52,7 @@ def _members(chat: Chat, calls: int) -> None:
         chat.heartbeat(ROOM, f"u{index}")
 
 
-OPERATIONS = [
+OPERATIONS: list[Operation[Chat]] = [
     # made idempotent: the script records the reply under the operation id
     Operation("send", lambda c, i, op: c.send(ROOM, "ana", f"m{i}", operation_id=op)),
     # idempotent by nature
@@ -160,24 +131,6 @@ def _payload_shape(payload: dict[str, Any], position: dict[str, int]) -> tuple[A
     return (payload["type"], payload.get("sender"))
 
 
-def _run_calls(
-    chat: Chat, operation: Operation, calls: int, more: Callable[[], bool] = lambda: False
-) -> tuple[list[Any], int]:
-    """``calls`` calls (up to ``MAX_FACTOR`` times as many while ``more()``); a call whose retries ran out
-    is sent again with its operation id until it answers."""
-    answers: list[Any] = []
-    resent = 0
-    while len(answers) < calls or (more() and len(answers) < MAX_FACTOR * calls):
-        index, op = len(answers), new_operation_id()
-        while True:
-            try:
-                answers.append(operation.call(chat, index, op))
-                break
-            except TRANSIENT:
-                resent += 1
-    return answers, resent
-
-
 def _observe(r: redis.Redis, chat: Chat, answers: list[Any], listener: Listener, expected_payloads: int) -> Run:
     entries = r.xrange(chat.keys.history(ROOM))
     position = {"0-0": -1} | {entry_id: index for index, (entry_id, _) in enumerate(entries)}
@@ -194,12 +147,12 @@ def _observe(r: redis.Redis, chat: Chat, answers: list[Any], listener: Listener,
     )
 
 
-def _fault_free(r: redis.Redis, ns: str, operation: Operation, calls: int, setup: int = 1) -> Run:
+def _fault_free(r: redis.Redis, ns: str, operation: Operation[Chat], calls: int, setup: int = 1) -> Run:
     chat = Chat(r, namespace=f"{ns}-twin", typing_interval=0, history_limit=100_000)
     _base(chat)
     operation.setup(chat, setup)
     listener = Listener(r, chat)
-    answers, _ = _run_calls(chat, operation, calls)
+    answers, _ = run_calls(partial(operation.call, chat), calls)
     return _observe(r, chat, answers, listener, expected_payloads=0)
 
 
@@ -236,7 +189,7 @@ def _summary(run: Run, expected: Run) -> str:
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_a_lost_reply_changes_nothing_but_what_one_call_does(
-    operation: Operation, lossy_proxy: ReplyDroppingProxy, redis_target: Any, r: redis.Redis, ns: str
+    operation: Operation[Chat], lossy_proxy: ReplyDroppingProxy, redis_target: Any, r: redis.Redis, ns: str
 ) -> None:
     expected = _fault_free(r, ns, operation, 1)
     direct = Chat(r, namespace=ns, typing_interval=0, history_limit=100_000)
@@ -244,10 +197,10 @@ def test_a_lost_reply_changes_nothing_but_what_one_call_does(
     operation.setup(direct, 1)
     listener = Listener(r, direct)
     retry = CountingRetry(3)
-    lossy = redis.Redis.from_url(lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol, retry=retry)
+    lossy = retrying(lossy_proxy.url, redis_target, retry=retry)
     chat = Chat(lossy, namespace=ns, typing_interval=0, history_limit=100_000)
     lossy_proxy.lose_reply_to(ns.encode())  # the next command naming the room's keys or channel
-    answers, _ = _run_calls(chat, operation, 1)
+    answers, _ = run_calls(partial(operation.call, chat), 1)
     run = _observe(r, direct, answers, listener, len(expected.payloads))
     print(
         f"\nchat.{operation.name}, lost reply: {lossy_proxy.lost} lost, {retry.failures} retried; "
@@ -260,7 +213,7 @@ def test_a_lost_reply_changes_nothing_but_what_one_call_does(
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
-    operation: Operation, kill_storm: Callable[..., Any], redis_target: Any, r: redis.Redis, ns: str
+    operation: Operation[Chat], kill_storm: Callable[..., Any], redis_target: Any, r: redis.Redis, ns: str
 ) -> None:
     least = CALLS_OF.get(operation.name, CALLS)
     direct = Chat(r, namespace=ns, typing_interval=0, history_limit=100_000)
@@ -271,7 +224,7 @@ def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
     client = redis_target.client(retry=retry)
     chat = Chat(client, namespace=ns, typing_interval=0, history_limit=100_000)
     with kill_storm(interval=0.005) as storm:
-        answers, resent = _run_calls(chat, operation, least, more=lambda: retry.failures < MIN_RETRIED)
+        answers, resent = run_calls(partial(operation.call, chat), least, more=lambda: retry.failures < MIN_RETRIED)
     calls = len(answers)
     expected = _fault_free(r, ns, operation, calls, setup=MAX_FACTOR * least)
     run = _observe(r, direct, answers, listener, len(expected.payloads))
@@ -287,21 +240,17 @@ def test_a_kill_storm_changes_nothing_but_what_the_calls_do(
 
 
 def test_a_send_whose_reply_was_lost_is_stored_and_published_once(
-    lossy_proxy: ReplyDroppingProxy, redis_target: Any, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
     direct = Chat(r, namespace=ns)
     first = direct.send(ROOM, "ana", "first").message
     listener = Listener(r, direct)
-    lossy = redis.Redis.from_url(
-        lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol, retry=Retry(NoBackoff(), 3)
-    )
     lossy_proxy.lose_reply_to(b"hello")
-    delivery = Chat(lossy, namespace=ns).send(ROOM, "ana", "hello")
+    delivery = Chat(lossy_client, namespace=ns).send(ROOM, "ana", "hello")
     assert lossy_proxy.lost == 1
     assert (delivery.message.prev, delivery.message.body, delivery.receivers) == (first.id, "hello", 1)
     assert [m.body for m in direct.history(ROOM)] == ["first", "hello"]
     assert [p["body"] for p in listener.drain(1)] == ["hello"]
-    lossy.close()
 
 
 def test_a_caller_resending_with_its_operation_id_gets_the_first_delivery(r: redis.Redis, ns: str) -> None:

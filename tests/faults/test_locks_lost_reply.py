@@ -23,43 +23,38 @@ import redis
 import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from redisbehaviors.idempotency import new_operation_id
-from redisbehaviors.locks import AsyncFencedLock, FencedLock, FencedResource, LockNotHeld
+from redisbehaviors.locks import AsyncFencedLock, FencedLock, FencedResource, Lease, LockNotHeld
 from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.faults import ReplyDroppingProxy
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.faults.support import lose_next, retrying
 
 T = TypeVar("T")
 LEASE_MS = 30_000  # long: a lease orphaned by a lost reply stays visible for the whole test
 STORM_CALLS = 1_000
 
 
-def retrying(url: str, target: RedisTarget, retries: int = 3) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, protocol=target.protocol, retry=Retry(NoBackoff(), retries))
+@pytest.fixture
+def lock(lossy_client: redis.Redis, ns: str) -> FencedLock:
+    """The lock over the lossy proxy."""
+    return FencedLock(lossy_client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
 
 
-def warm(r: redis.Redis, *scripts: Any) -> None:
-    """Load the scripts, so that the marked EVALSHA runs (a NOSCRIPT reply lost would prove nothing)."""
-    for script in scripts:
-        r.script_load(script.script)
-
-
-def lose_next(proxy: ReplyDroppingProxy, script: Any) -> None:
-    proxy.lose_reply_to(script.sha.encode())
+def held(lock: FencedLock) -> Lease:
+    lease = lock.try_acquire()
+    assert lease is not None
+    return lease
 
 
 # ------------------------------------------------------------------------------------------ reply lost
 
 
 def test_a_lost_acquire_reply_still_gives_the_caller_its_lease(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, lock: FencedLock, r: redis.Redis
 ) -> None:
-    client = retrying(lossy_proxy.url, redis_target)
-    lock = FencedLock(client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
-    warm(r, lock._acquire)
-    lose_next(lossy_proxy, lock._acquire)
+    lose_next(lossy_proxy, r, lock._acquire)
     lease = lock.try_acquire()
     print(f"try_acquire, reply lost: {lossy_proxy.lost} lost, lease {lease!r}, holder {r.get(lock.keys.lock)!r}")
     assert lossy_proxy.lost == 1
@@ -68,66 +63,49 @@ def test_a_lost_acquire_reply_still_gives_the_caller_its_lease(
     assert lock.last_fence() == 1
     lease.release()
     assert not lock.is_locked()
-    client.close()
 
 
 def test_a_lost_release_reply_is_a_release_not_lock_not_held(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, lock: FencedLock, r: redis.Redis
 ) -> None:
-    client = retrying(lossy_proxy.url, redis_target)
-    lock = FencedLock(client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
-    lease = lock.try_acquire()
-    assert lease is not None
-    warm(r, lock._release)
-    lose_next(lossy_proxy, lock._release)
+    lease = held(lock)
+    lose_next(lossy_proxy, r, lock._release)
     lease.release()
     assert lossy_proxy.lost == 1
     assert not lock.is_locked()
     with pytest.raises(LockNotHeld):  # a second call of its own is still refused
         lease.release()
-    client.close()
 
 
 def test_a_lost_extend_reply_extends_once_from_the_retry(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
-    client = retrying(lossy_proxy.url, redis_target)
-    lock = FencedLock(client, "profile-42", namespace=ns, ttl_ms=5_000)
-    lease = lock.try_acquire()
-    assert lease is not None
-    warm(r, lock._extend)
-    lose_next(lossy_proxy, lock._extend)
+    lock = FencedLock(lossy_client, "profile-42", namespace=ns, ttl_ms=5_000)
+    lease = held(lock)
+    lose_next(lossy_proxy, r, lock._extend)
     lease.extend(LEASE_MS)
     assert lossy_proxy.lost == 1
     assert r.get(lock.keys.lock) == lease.token
     assert LEASE_MS - 5_000 < r.pttl(lock.keys.lock) <= LEASE_MS
-    client.close()
 
 
 def test_a_lost_fenced_write_reply_writes_and_logs_once(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, lock: FencedLock, r: redis.Redis, ns: str
 ) -> None:
-    client = retrying(lossy_proxy.url, redis_target)
-    lock = FencedLock(client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
-    profile = FencedResource(client, "profile-42", namespace=ns, log_length=10)
-    lease = lock.try_acquire()
-    assert lease is not None
-    warm(r, profile._write)
-    lose_next(lossy_proxy, profile._write)
+    profile = FencedResource(lossy_client, "profile-42", namespace=ns, log_length=10)
+    lease = held(lock)
+    lose_next(lossy_proxy, r, profile._write)
     profile.write(lease.fence, {"name": "Alice"})
     assert lossy_proxy.lost == 1
     assert profile.read() == {"name": "Alice"}
     assert profile.accepted_log() == [1]
-    client.close()
 
 
 def test_a_lost_wake_up_delays_the_waiter_by_at_most_max_wait(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
-    holder = FencedLock(r, "profile-42", namespace=ns, ttl_ms=LEASE_MS).try_acquire()
-    assert holder is not None
-    client = retrying(lossy_proxy.url, redis_target)
-    waiter = FencedLock(client, "profile-42", namespace=ns, ttl_ms=LEASE_MS, max_wait=0.5)
+    holder = held(FencedLock(r, "profile-42", namespace=ns, ttl_ms=LEASE_MS))
+    waiter = FencedLock(lossy_client, "profile-42", namespace=ns, ttl_ms=LEASE_MS, max_wait=0.5)
     got: list[Any] = []
     lossy_proxy.lose_reply_to(b"BLPOP")
     thread = threading.Thread(target=lambda: got.append(waiter.acquire(timeout=10)))
@@ -141,7 +119,6 @@ def test_a_lost_wake_up_delays_the_waiter_by_at_most_max_wait(
     assert lossy_proxy.lost == 1
     assert got and got[0].fence == 2 and r.get(waiter.keys.lock) == got[0].token
     assert waited < 0.5 + 0.5  # one max_wait for the BLPOP that lost its element, plus slack
-    client.close()
 
 
 def test_a_lost_async_acquire_and_release_reply_behave_like_the_sync_ones(
@@ -152,11 +129,10 @@ def test_a_lost_async_acquire_and_release_reply_behave_like_the_sync_ones(
             lossy_proxy.url, decode_responses=True, protocol=redis_target.protocol, retry=AsyncRetry(NoBackoff(), 3)
         )
         lock = AsyncFencedLock(client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
-        warm(r, lock._acquire, lock._release)
-        lose_next(lossy_proxy, lock._acquire)
+        lose_next(lossy_proxy, r, lock._acquire)
         lease = await lock.try_acquire()
         assert lease is not None and lease.fence == 1 and r.get(lock.keys.lock) == lease.token
-        lose_next(lossy_proxy, lock._release)
+        lose_next(lossy_proxy, r, lock._release)
         await lease.release()
         assert not await lock.is_locked()
         await client.aclose()
@@ -196,11 +172,10 @@ class Figures:
 
 @pytest.mark.standalone_only
 def test_acquire_write_release_cycles_under_a_kill_storm_end_as_a_fault_free_run(
-    kill_storm: Any, redis_target: RedisTarget, r: redis.Redis, ns: str
+    kill_storm: Any, storm_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
-    client = retrying(redis_target.url, redis_target, retries=10)
-    lock = FencedLock(client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
-    profile = FencedResource(client, "profile-42", namespace=ns, log_length=10 * STORM_CALLS)
+    lock = FencedLock(storm_client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
+    profile = FencedResource(storm_client, "profile-42", namespace=ns, log_length=10 * STORM_CALLS)
     figures, fences = Figures(), []
     with kill_storm(interval=0.01) as storm:
         for n in range(STORM_CALLS):
@@ -225,17 +200,14 @@ def test_acquire_write_release_cycles_under_a_kill_storm_end_as_a_fault_free_run
     assert lock.last_fence() == len(fences) == STORM_CALLS  # one fence per acquisition, none orphaned
     assert profile.accepted_log() == fences  # each write logged once, in order
     assert profile.read() == {"n": str(STORM_CALLS - 1)}
-    client.close()
 
 
 @pytest.mark.standalone_only
 def test_extends_under_a_kill_storm_keep_the_lease_held(
-    kill_storm: Any, redis_target: RedisTarget, r: redis.Redis, ns: str
+    kill_storm: Any, storm_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
-    client = retrying(redis_target.url, redis_target, retries=10)
-    lock = FencedLock(client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
-    lease = lock.try_acquire()
-    assert lease is not None
+    lock = FencedLock(storm_client, "profile-42", namespace=ns, ttl_ms=LEASE_MS)
+    lease = held(lock)
     figures = Figures()
     with kill_storm(interval=0.01) as storm:
         for _ in range(STORM_CALLS):
@@ -250,7 +222,6 @@ def test_extends_under_a_kill_storm_keep_the_lease_held(
     assert figures.wrong == 0 and figures.acknowledged == STORM_CALLS
     assert lease.is_held() and lock.last_fence() == 1
     assert 0 < r.pttl(lock.keys.lock) <= LEASE_MS
-    client.close()
 
 
 @pytest.mark.standalone_only

@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from functools import partial
 from typing import Any
 
 import pytest
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from redisbehaviors.media import MediaPipeline, ServerFeatures, Worker
 from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.faults import ReplyDroppingProxy
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.faults.support import lose_next, retrying
 
 GROUP = "workers"
 STORM_JOBS = 600
 WORKER_JOBS = 2000
-
-
-def retrying(url: str, target: RedisTarget, retries: int = 3) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, protocol=target.protocol, retry=Retry(NoBackoff(), retries))
 
 
 def pipeline_over(client: redis.Redis, r: redis.Redis, ns: str, **options: Any) -> MediaPipeline:
@@ -43,19 +39,13 @@ def pipeline_over(client: redis.Redis, r: redis.Redis, ns: str, **options: Any) 
     return media
 
 
-def lose_next(proxy: ReplyDroppingProxy, script: Any) -> None:
-    proxy.lose_reply_to(script.sha.encode())
-
-
 def pending(r: redis.Redis, media: MediaPipeline) -> list[dict[str, Any]]:
     return r.xpending_range(media.keys.jobs, GROUP, "-", "+", 1000)
 
 
 @pytest.fixture
-def lossy(lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str) -> Any:
-    client = retrying(lossy_proxy.url, redis_target)
-    yield pipeline_over(client, r, ns, max_deliveries=3), lossy_proxy
-    client.close()
+def lossy(lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, r: redis.Redis, ns: str) -> Any:
+    return pipeline_over(lossy_client, r, ns, max_deliveries=3), lossy_proxy
 
 
 # ------------------------------------------------------------------------------------------ reply lost: producer
@@ -66,7 +56,7 @@ def test_a_lost_submit_reply_adds_one_job_and_is_not_a_duplicate(
     lossy: Any, r: redis.Redis, job_id: str | None
 ) -> None:
     media, proxy = lossy
-    lose_next(proxy, media._submit)
+    lose_next(proxy, r, media._submit)
     done = media.submit("transcode", {"source": "a.mov"}, job_id=job_id)
     entries = r.xrange(media.keys.jobs)
     print(f"submit ({job_id or 'no job id'}), reply lost: {proxy.lost} lost, {len(entries)} job(s), {done}")
@@ -78,7 +68,7 @@ def test_a_lost_submit_reply_adds_one_job_and_is_not_a_duplicate(
 
 def test_a_lost_submit_many_reply_adds_each_job_once(lossy: Any, r: redis.Redis) -> None:
     media, proxy = lossy
-    lose_next(proxy, media._submit)  # the whole pipeline is one write: its replies are lost together
+    lose_next(proxy, r, media._submit)  # the whole pipeline is one write: its replies are lost together
     done = media.submit_many([("tag", {"i": i}, f"j{i}" if i % 2 else None) for i in range(10)])
     jobs = [fields["job"] for _, fields in r.xrange(media.keys.jobs)]
     print(f"submit_many of 10, reply lost: {proxy.lost} lost, {len(jobs)} jobs")
@@ -94,7 +84,7 @@ def test_a_lost_apply_reply_applies_once_and_reports_applied(lossy: Any, r: redi
     media, proxy = lossy
     media.submit("tag", {}, job_id="j1")
     [job] = media.read_new("c1")
-    lose_next(proxy, media._apply)
+    lose_next(proxy, r, media._apply)
     statuses = media.apply([(job, {"output": "x"})])
     print(f"apply, reply lost: {proxy.lost} lost, statuses {statuses}, {r.xlen(media.keys.results)} result(s)")
     assert proxy.lost == 1
@@ -109,7 +99,7 @@ def test_a_lost_fail_reply_dead_letters_once_and_reports_dead(lossy: Any, r: red
     job = media.read_new("c1")[0]
     for _ in range(2):  # two more deliveries: the third failure reaches max_deliveries=3
         r.xclaim(media.keys.jobs, GROUP, "c1", 0, [job.entry_id])
-    lose_next(proxy, media._deadletter)
+    lose_next(proxy, r, media._deadletter)
     outcome = media.fail(job, "c1", "unsupported codec")
     print(f"fail at max_deliveries, reply lost: {proxy.lost} lost, {outcome}, {media.dead_letter_count()} dead")
     assert proxy.lost == 1
@@ -122,7 +112,7 @@ def test_a_lost_fail_reply_below_max_deliveries_keeps_one_retry(lossy: Any, r: r
     media, proxy = lossy
     media.submit("tag", {}, job_id="j1")
     job = media.read_new("c1")[0]
-    lose_next(proxy, media._deadletter)
+    lose_next(proxy, r, media._deadletter)
     outcome = media.fail(job, "c1", "temporary")
     [row] = pending(r, media)
     assert proxy.lost == 1
@@ -136,7 +126,7 @@ def test_a_lost_release_reply_takes_one_delivery_back(lossy: Any, r: redis.Redis
     media.submit("tag", {}, job_id="j1")
     job = media.read_new("c1")[0]
     r.xclaim(media.keys.jobs, GROUP, "c1", 0, [job.entry_id])  # delivered twice
-    lose_next(proxy, media._release)
+    lose_next(proxy, r, media._release)
     released = media.release("c1", [job.entry_id])
     [row] = pending(r, media)
     print(f"release, reply lost: {proxy.lost} lost, released {released}, delivery count {row['times_delivered']}")
@@ -148,8 +138,7 @@ def test_a_lost_extend_reply_holds_the_job_without_a_delivery(lossy: Any, r: red
     media, proxy = lossy
     media.submit("tag", {}, job_id="j1")
     job = media.read_new("c1")[0]
-    r.script_load(media._extend.script)
-    lose_next(proxy, media._extend)
+    lose_next(proxy, r, media._extend)
     assert media.extend_lease("c1", [job.entry_id]) == [job.entry_id]
     [row] = pending(r, media)
     assert proxy.lost == 1 and row["times_delivered"] == 1 and row["consumer"] == "c1"
@@ -160,7 +149,7 @@ def test_a_lost_replay_reply_resubmits_once_and_returns_the_new_entry(lossy: Any
     media.submit("tag", {"source": "a"}, job_id="j1")
     job = media.read_new("c1")[0]
     dead = media._dead_letter(job, "c1", "poison", threshold=1, retry=False)
-    lose_next(proxy, media._replay)
+    lose_next(proxy, r, media._replay)
     new_id = media.replay(dead.dead_id or "")
     entries = r.xrange(media.keys.jobs)
     print(
@@ -177,7 +166,7 @@ def test_a_lost_retire_reply_hands_every_job_over_once(lossy: Any, r: redis.Redi
     for i in range(5):
         media.submit("tag", {}, job_id=f"j{i}")
     media.read_new("old", count=5)
-    lose_next(proxy, media._retire)
+    lose_next(proxy, r, media._retire)
     result = media.retire_consumer("old", "heir", batch=10)
     owners = Counter(row["consumer"] for row in pending(r, media))
     consumers = [c["name"] for c in r.xinfo_consumers(media.keys.jobs, GROUP)]
@@ -191,7 +180,7 @@ def test_a_lost_reply_recording_deleted_entries_adds_one_dead_letter_each(lossy:
     gone = [media.submit("tag", {}, job_id=f"j{i}").entry_id for i in range(3)]
     media.read_new("c1", count=3)
     r.xdel(media.keys.jobs, *gone)
-    lose_next(proxy, media._deleted)
+    lose_next(proxy, r, media._deleted)
     jobs, deleted, _ = media.read_own_pending("c1")
     print(f"deleted entries recorded, reply lost: {proxy.lost} lost, {media.dead_letter_count()} dead letters")
     assert proxy.lost == 1
@@ -204,12 +193,11 @@ def test_a_lost_reply_recording_deleted_entries_adds_one_dead_letter_each(lossy:
 
 @pytest.mark.parametrize("command", [b"XREADGROUP", b"XAUTOCLAIM"])
 def test_a_lost_delivery_stays_pending_and_is_reclaimed_after_the_lease(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str, command: bytes
+    lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, r: redis.Redis, ns: str, command: bytes
 ) -> None:
     """At least once by design: the lost delivery is not redelivered by the retry (the retry reads the
     next jobs), it waits for a reclaim, with one more delivery counted; its effect is still applied once."""
-    client = retrying(lossy_proxy.url, redis_target)
-    media = pipeline_over(client, r, ns, lease_ms=100, max_deliveries=3)
+    media = pipeline_over(lossy_client, r, ns, lease_ms=100, max_deliveries=3)
     media.submit("tag", {}, job_id="j1")
     if command == b"XAUTOCLAIM":
         media.read_new("c0")  # a worker that died holding j1
@@ -225,7 +213,6 @@ def test_a_lost_delivery_stays_pending_and_is_reclaimed_after_the_lease(
     print(f"{command.decode()} reply lost: reclaimed after the lease with delivery count {job.deliveries}")
     assert job.deliveries == (2 if command == b"XREADGROUP" else 3)
     assert r.xlen(media.keys.results) == 1 and pending(r, media) == []
-    client.close()
 
 
 def test_a_lost_group_creation_reply_leaves_one_group(lossy: Any, r: redis.Redis, ns: str) -> None:
@@ -243,10 +230,9 @@ def test_a_lost_group_creation_reply_leaves_one_group(lossy: Any, r: redis.Redis
 
 @pytest.mark.standalone_only
 def test_submits_under_a_kill_storm_add_each_job_once(
-    kill_storm: Any, redis_target: RedisTarget, r: redis.Redis, ns: str
+    kill_storm: Any, storm_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
-    client = retrying(redis_target.url, redis_target, retries=10)
-    media = MediaPipeline(client, namespace=ns, pipeline="p", features=ServerFeatures.detect(r))
+    media = MediaPipeline(storm_client, namespace=ns, pipeline="p", features=ServerFeatures.detect(r))
     acknowledged: list[str] = []
     with kill_storm(interval=0.01) as storm:
         for n in range(STORM_JOBS):
@@ -257,7 +243,7 @@ def test_submits_under_a_kill_storm_add_each_job_once(
                 done = media.submit("tag", {"n": n}, job_id=f"j{n}" if n % 2 else None)
                 assert not done.duplicate
                 acknowledged.append(done.job_id)
-    jobs = Counter(fields["job"] for _, fields in client.xrange(media.keys.jobs))
+    jobs = Counter(fields["job"] for _, fields in storm_client.xrange(media.keys.jobs))
     doubled = sum(count - 1 for count in jobs.values())
     print(
         f"submit/submit_many under a kill storm: {len(acknowledged)} jobs acknowledged, {storm.kills} kills, "
@@ -265,7 +251,6 @@ def test_submits_under_a_kill_storm_add_each_job_once(
     )
     assert storm.kills > 0
     assert doubled == 0 and set(jobs) == set(acknowledged) and len(acknowledged) == len(jobs)
-    client.close()
 
 
 @pytest.mark.standalone_only
@@ -340,14 +325,12 @@ def test_workers_under_a_kill_storm_apply_every_job_once(
 
 @pytest.mark.standalone_only
 def test_fail_replay_release_retire_under_a_kill_storm_end_as_a_fault_free_run(
-    kill_storm: Any, redis_target: RedisTarget, r: redis.Redis, ns: str
+    kill_storm: Any, storm_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
     """Each round: a job fails into a dead letter, is replayed, read, released, retired to an heir and
     applied; every reply is the fault-free one, and nothing is left over or doubled."""
-    client = retrying(redis_target.url, redis_target, retries=10)
-    features = ServerFeatures.detect(r)
-    media = MediaPipeline(client, namespace=ns, pipeline="p", lease_ms=60_000, max_deliveries=50, features=features)
-    poison = MediaPipeline(client, namespace=ns, pipeline="p", lease_ms=60_000, max_deliveries=1, features=features)
+    pipeline = partial(MediaPipeline, storm_client, namespace=ns, pipeline="p", features=ServerFeatures.detect(r))
+    media, poison = pipeline(lease_ms=60_000, max_deliveries=50), pipeline(lease_ms=60_000, max_deliveries=1)
     media.ensure_group()
     rounds, wrong = 150, []
     with kill_storm(interval=0.01) as storm:
@@ -371,15 +354,14 @@ def test_fail_replay_release_retire_under_a_kill_storm_end_as_a_fault_free_run(
             [job] = media.reclaim("c", min_idle_ms=0, count=1).jobs
             if media.apply([(job, {"n": n})]) != ["applied"]:
                 wrong.append("apply")
-    results = Counter(fields["job"] for _, fields in client.xrange(media.keys.results))
+    results = Counter(fields["job"] for _, fields in storm_client.xrange(media.keys.results))
     print(
         f"fail/replay/release/retire/apply under a kill storm: {rounds} rounds, {storm.kills} kills, "
         f"{len(wrong)} wrong replies, {sum(results.values())} results, {media.dead_letter_count()} dead letters, "
-        f"{client.xlen(media.keys.jobs)} entries"
+        f"{storm_client.xlen(media.keys.jobs)} entries"
     )
     assert storm.kills > 0
     assert wrong == []
     assert results == Counter({f"j{n}": 1 for n in range(rounds)})
-    assert media.dead_letter_count() == 0 and pending(client, media) == []
-    assert client.xlen(media.keys.jobs) == 2 * rounds  # one submit and one replay each
-    client.close()
+    assert media.dead_letter_count() == 0 and pending(storm_client, media) == []
+    assert storm_client.xlen(media.keys.jobs) == 2 * rounds  # one submit and one replay each

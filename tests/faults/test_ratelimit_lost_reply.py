@@ -47,10 +47,6 @@ STORM_THREADS, STORM_CALLS_PER_THREAD = 4, 250
 SUBJECTS = ["203.0.113.7", "2001:db8::7", "user-7", "user+8"]
 
 
-def retrying(url: str, target: RedisTarget, retries: int = 3) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, protocol=target.protocol, retry=Retry(NoBackoff(), retries))
-
-
 def charged(r: redis.Redis, limiter: RateLimiter, who: str, route: str = "any") -> list[int]:
     """The units each limit of ``limiter`` holds against ``who``, read from its key."""
     units = []
@@ -82,15 +78,14 @@ def lose_next_decision(proxy: ReplyDroppingProxy, limiter: RateLimiter, mode: by
 @pytest.mark.parametrize("cost", [1, 3])
 def test_a_hit_whose_reply_is_lost_is_charged_once(
     lossy_proxy: ReplyDroppingProxy,
-    redis_target: RedisTarget,
+    lossy_client: redis.Redis,
     r: redis.Redis,
     ns: str,
     kind: type[RateLimiter],
     policy: list[Limit],
     cost: int,
 ) -> None:
-    client = retrying(lossy_proxy.url, redis_target)
-    limiter = kind(client, policy, namespace=ns)
+    limiter = kind(lossy_client, policy, namespace=ns)
     limiter.peek("203.0.113.7")  # loads the script: the lost reply must be the decision's, not NOSCRIPT's
     lose_next_decision(lossy_proxy, limiter)
     decision = limiter.hit("203.0.113.7", cost=cost)
@@ -100,7 +95,6 @@ def test_a_hit_whose_reply_is_lost_is_charged_once(
     assert decision.allowed
     assert units == [cost] * len(policy)
     assert decision.remaining == min(x.amount for x in policy) - cost
-    client.close()
 
 
 @pytest.mark.parametrize(("kind", "policy"), CASES, ids=IDS)
@@ -129,46 +123,36 @@ def test_a_refused_hit_sent_again_after_its_first_run_was_admitted_is_still_admi
     assert charged(r, limiter, "user-7") == [2]
 
 
+@pytest.fixture
+def spent(lossy_client: redis.Redis, ns: str, kind: type[RateLimiter], policy: list[Limit]) -> RateLimiter:
+    """The case's limiter over the lossy proxy, two units charged to 203.0.113.7."""
+    limiter = kind(lossy_client, policy, namespace=ns)
+    limiter.hit("203.0.113.7", cost=2)
+    return limiter
+
+
 @pytest.mark.parametrize(("kind", "policy"), CASES, ids=IDS)
 def test_a_peek_whose_reply_is_lost_writes_nothing(
-    lossy_proxy: ReplyDroppingProxy,
-    redis_target: RedisTarget,
-    r: redis.Redis,
-    ns: str,
-    kind: type[RateLimiter],
-    policy: list[Limit],
+    lossy_proxy: ReplyDroppingProxy, spent: RateLimiter, r: redis.Redis, ns: str, policy: list[Limit]
 ) -> None:
-    client = retrying(lossy_proxy.url, redis_target)
-    limiter = kind(client, policy, namespace=ns)
-    limiter.hit("203.0.113.7", cost=2)
     before = {name: r.dump(name) for name in r.scan_iter(match=f"{ns}:*")}
-    lose_next_decision(lossy_proxy, limiter, b"peek")
-    decision = limiter.peek("203.0.113.7")
+    lose_next_decision(lossy_proxy, spent, b"peek")
+    decision = spent.peek("203.0.113.7")
     assert lossy_proxy.lost == 1
     assert decision.allowed and decision.remaining == min(x.amount for x in policy) - 2
     assert {name: r.dump(name) for name in r.scan_iter(match=f"{ns}:*")} == before
-    client.close()
 
 
 @pytest.mark.parametrize(("kind", "policy"), CASES, ids=IDS)
 def test_a_reset_whose_reply_is_lost_still_resets(
-    lossy_proxy: ReplyDroppingProxy,
-    redis_target: RedisTarget,
-    r: redis.Redis,
-    ns: str,
-    kind: type[RateLimiter],
-    policy: list[Limit],
+    lossy_proxy: ReplyDroppingProxy, spent: RateLimiter, r: redis.Redis, policy: list[Limit]
 ) -> None:
-    client = retrying(lossy_proxy.url, redis_target)
-    limiter = kind(client, policy, namespace=ns)
-    limiter.hit("203.0.113.7", cost=2)
-    limiter.hit("user-7")
+    spent.hit("user-7")
     lossy_proxy.lose_reply_to(b"DEL")
-    limiter.reset("203.0.113.7")  # the retry's DEL finds nothing: DEL is idempotent
+    spent.reset("203.0.113.7")  # the retry's DEL finds nothing: DEL is idempotent
     assert lossy_proxy.lost == 1
-    assert charged(r, limiter, "203.0.113.7") == [0] * len(policy)
-    assert charged(r, limiter, "user-7") == [1] * len(policy)  # another subject keeps its count
-    client.close()
+    assert charged(r, spent, "203.0.113.7") == [0] * len(policy)
+    assert charged(r, spent, "user-7") == [1] * len(policy)  # another subject keeps its count
 
 
 # ------------------------------------------------------------------------------------------ kill storm

@@ -14,21 +14,14 @@ from typing import Any
 
 import pytest
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from redisbehaviors.reservations import OptimisticReservations, Outcome, Reservations, StockLevel
 from redisbehaviors.reservations.engine import ScriptEngine, function_name
 from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.faults import ReplyDroppingProxy
-from redisbehaviors.testing.plugin import RedisTarget
 
 ENGINES = ["script", "function"]
 STORM_ORDERS = 500
-
-
-def retrying(url: str, target: RedisTarget, retries: int = 3) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, protocol=target.protocol, retry=Retry(NoBackoff(), retries))
 
 
 def needle(service: Reservations, name: str) -> bytes:
@@ -40,12 +33,10 @@ def needle(service: Reservations, name: str) -> bytes:
 
 
 @pytest.fixture(params=ENGINES)
-def lossy(request: pytest.FixtureRequest, lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, ns: str) -> Any:
-    client = retrying(lossy_proxy.url, redis_target)
-    service = Reservations(client, namespace=ns, engine=request.param, audit_cap=1000)
+def lossy(request: pytest.FixtureRequest, lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, ns: str) -> Any:
+    service = Reservations(lossy_client, namespace=ns, engine=request.param, audit_cap=1000)
     service.set_stock("A", 10)
-    yield service, lossy_proxy
-    client.close()
+    return service, lossy_proxy
 
 
 def server_ms(r: redis.Redis) -> int:
@@ -139,11 +130,10 @@ def test_a_lost_sweep_or_hold_reply_expires_each_due_hold_once(lossy: Any, name:
 
 
 def test_a_lost_exec_reply_of_the_optimistic_reserve_holds_once(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, lossy_client: redis.Redis, r: redis.Redis, ns: str
 ) -> None:
     Reservations(r, namespace=ns).set_stock("A", 10)
-    client = retrying(lossy_proxy.url, redis_target)
-    optimistic = OptimisticReservations(client, namespace=ns)
+    optimistic = OptimisticReservations(lossy_client, namespace=ns)
     lossy_proxy.lose_reply_to(b"EXEC")
     held = optimistic.reserve("o1", {"A": 3}, 60_000)
     level = Reservations(r, namespace=ns).stock("A")
@@ -153,7 +143,6 @@ def test_a_lost_exec_reply_of_the_optimistic_reserve_holds_once(
     )
     assert lossy_proxy.lost == 1
     assert held.outcome is Outcome.HELD and level == StockLevel(7, 3, 0, 10)
-    client.close()
 
 
 # ------------------------------------------------------------------------------------------ kill storm
@@ -162,12 +151,11 @@ def test_a_lost_exec_reply_of_the_optimistic_reserve_holds_once(
 @pytest.mark.standalone_only
 @pytest.mark.parametrize("engine", ENGINES)
 def test_checkouts_under_a_kill_storm_end_as_a_fault_free_run(
-    kill_storm: Any, redis_target: RedisTarget, engine: str, ns: str
+    kill_storm: Any, storm_client: redis.Redis, engine: str, ns: str
 ) -> None:
     """Each order: reserve, extend, then confirm (even orders) or cancel (odd ones); a restock every tenth
     order and a stock-take of another SKU.  Every reply is the fault-free one; the counters add up."""
-    client = retrying(redis_target.url, redis_target, retries=10)
-    service = Reservations(client, namespace=ns, engine=engine, audit_cap=100_000)  # type: ignore[arg-type]
+    service = Reservations(storm_client, namespace=ns, engine=engine, audit_cap=100_000)  # type: ignore[arg-type]
     service.set_stock("A", 10 * STORM_ORDERS)
     wrong: list[str] = []
     restocked = 0
@@ -215,16 +203,14 @@ def test_checkouts_under_a_kill_storm_end_as_a_fault_free_run(
     assert events.count("confirmed") + events.count("cancelled") == STORM_ORDERS
     assert events.count("restocked") == STORM_ORDERS // 10
     assert service.stock("B").available == 10 * ((STORM_ORDERS - 1) // 10)
-    client.close()
 
 
 @pytest.mark.standalone_only
 def test_optimistic_reserves_under_a_kill_storm_hold_each_order_once(
-    kill_storm: Any, redis_target: RedisTarget, ns: str
+    kill_storm: Any, storm_client: redis.Redis, ns: str
 ) -> None:
-    client = retrying(redis_target.url, redis_target, retries=10)
-    Reservations(client, namespace=ns).set_stock("A", 10 * STORM_ORDERS)
-    optimistic = OptimisticReservations(client, namespace=ns)
+    Reservations(storm_client, namespace=ns).set_stock("A", 10 * STORM_ORDERS)
+    optimistic = OptimisticReservations(storm_client, namespace=ns)
     wrong = 0
     with kill_storm(interval=0.01) as storm:
         for n in range(STORM_ORDERS):
@@ -235,11 +221,10 @@ def test_optimistic_reserves_under_a_kill_storm_hold_each_order_once(
                 except redis.ConnectionError:
                     continue
             wrong += held.outcome is not Outcome.HELD
-    level = Reservations(client, namespace=ns).stock("A")
+    level = Reservations(storm_client, namespace=ns).stock("A")
     print(
         f"optimistic reserve under a kill storm: {STORM_ORDERS} orders, {storm.kills} kills, {wrong} wrong replies, "
         f"{optimistic.attempts} attempts ({optimistic.aborts} aborted); A {level}"
     )
     assert storm.kills > 0 and wrong == 0
     assert level == StockLevel(9 * STORM_ORDERS, STORM_ORDERS, 0, 10 * STORM_ORDERS)
-    client.close()

@@ -16,32 +16,21 @@ from typing import Any, TypeVar
 
 import pytest
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from redisbehaviors.idempotency import new_operation_id
 from redisbehaviors.sessions import SessionNotFound, SessionStore
 from redisbehaviors.testing.faults import ReplyDroppingProxy
-from redisbehaviors.testing.plugin import RedisTarget
+from tests.faults.support import lose_next
 
 T = TypeVar("T")
 STORM_CALLS = 1_000
 USERS = 300  # revoke_all: two sessions each
 
 
-def retrying(url: str, target: RedisTarget, retries: int = 3) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, protocol=target.protocol, retry=Retry(NoBackoff(), retries))
-
-
-def store_over(url: str, target: RedisTarget, ns: str, retries: int = 3) -> SessionStore:
-    return SessionStore(retrying(url, target, retries), namespace=ns, idle_timeout_ms=600_000)
-
-
-def lose_next(proxy: ReplyDroppingProxy, r: redis.Redis, store: SessionStore, name: str) -> None:
-    """Load the script (a lost NOSCRIPT reply would prove nothing), then lose the reply of its next run."""
-    script = store._scripts[name]
-    r.script_load(script.script)
-    proxy.lose_reply_to(script.sha.encode())
+@pytest.fixture
+def store(lossy_client: redis.Redis, ns: str) -> SessionStore:
+    """The store over the lossy proxy."""
+    return SessionStore(lossy_client, namespace=ns, idle_timeout_ms=600_000)
 
 
 def session_keys(r: redis.Redis, ns: str) -> list[str]:
@@ -52,10 +41,9 @@ def session_keys(r: redis.Redis, ns: str) -> list[str]:
 
 
 def test_a_lost_create_reply_makes_one_session_not_two(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, store: SessionStore, r: redis.Redis, ns: str
 ) -> None:
-    store = store_over(lossy_proxy.url, redis_target, ns)
-    lose_next(lossy_proxy, r, store, "create")
+    lose_next(lossy_proxy, r, store._scripts["create"])
     token = store.create("alice", {"cart": "0"})
     print(f"create, reply lost: {lossy_proxy.lost} lost, {len(session_keys(r, ns))} session(s) for alice")
     assert lossy_proxy.lost == 1
@@ -64,11 +52,10 @@ def test_a_lost_create_reply_makes_one_session_not_two(
 
 
 def test_a_lost_rotate_reply_still_gives_the_new_token_and_leaves_no_orphan(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, store: SessionStore, r: redis.Redis, ns: str
 ) -> None:
-    store = store_over(lossy_proxy.url, redis_target, ns)
     old = store.create("alice", {"cart": "3"})
-    lose_next(lossy_proxy, r, store, "rotate")
+    lose_next(lossy_proxy, r, store._scripts["rotate"])
     new = store.rotate(old)
     assert lossy_proxy.lost == 1
     assert new != old and store.get(old) is None
@@ -79,11 +66,10 @@ def test_a_lost_rotate_reply_still_gives_the_new_token_and_leaves_no_orphan(
 
 
 def test_a_lost_revoke_reply_still_says_the_session_was_live(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, store: SessionStore, r: redis.Redis, ns: str
 ) -> None:
-    store = store_over(lossy_proxy.url, redis_target, ns)
     token = store.create("alice")
-    lose_next(lossy_proxy, r, store, "revoke")
+    lose_next(lossy_proxy, r, store._scripts["revoke"])
     assert store.revoke(token) is True
     assert lossy_proxy.lost == 1
     assert session_keys(r, ns) == [] and store.sessions_of("alice") == []
@@ -91,23 +77,21 @@ def test_a_lost_revoke_reply_still_says_the_session_was_live(
 
 
 def test_a_lost_revoke_all_reply_still_counts_the_sessions_revoked(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, store: SessionStore, r: redis.Redis, ns: str
 ) -> None:
-    store = store_over(lossy_proxy.url, redis_target, ns)
     store.create("alice")
     store.create("alice")
-    lose_next(lossy_proxy, r, store, "revoke_all")
+    lose_next(lossy_proxy, r, store._scripts["revoke_all"])
     assert store.revoke_all("alice") == 2
     assert lossy_proxy.lost == 1
     assert session_keys(r, ns) == []
 
 
 def test_a_lost_set_reply_sets_the_fields_once_and_counts_what_the_retry_added(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, store: SessionStore, r: redis.Redis
 ) -> None:
-    store = store_over(lossy_proxy.url, redis_target, ns)
     token = store.create("alice", {"cart": "3"})
-    lose_next(lossy_proxy, r, store, "write")
+    lose_next(lossy_proxy, r, store._scripts["write"])
     # HSET of the same values is idempotent by nature; the count is the retry's own: the first run
     # added "theme", so the retry adds nothing (docs/ttl_locks/sessions.md, exactly once)
     assert store.set(token, {"cart": "4", "theme": "dark"}) == 0
@@ -117,11 +101,10 @@ def test_a_lost_set_reply_sets_the_fields_once_and_counts_what_the_retry_added(
 
 
 def test_a_lost_delete_fields_reply_deletes_once(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, store: SessionStore, r: redis.Redis
 ) -> None:
-    store = store_over(lossy_proxy.url, redis_target, ns)
     token = store.create("alice", {"cart": "3", "theme": "dark"})
-    lose_next(lossy_proxy, r, store, "write")
+    lose_next(lossy_proxy, r, store._scripts["write"])
     assert store.delete_fields(token, ["theme"]) == 0  # the retry's own count, as for set
     assert lossy_proxy.lost == 1
     session = store.get(token)
@@ -129,14 +112,13 @@ def test_a_lost_delete_fields_reply_deletes_once(
 
 
 def test_lost_read_replies_change_nothing_but_the_idle_expiry(
-    lossy_proxy: ReplyDroppingProxy, redis_target: RedisTarget, r: redis.Redis, ns: str
+    lossy_proxy: ReplyDroppingProxy, store: SessionStore, r: redis.Redis
 ) -> None:
-    store = store_over(lossy_proxy.url, redis_target, ns)
     token = store.create("alice", {"cart": "3"})
-    lose_next(lossy_proxy, r, store, "read")
+    lose_next(lossy_proxy, r, store._scripts["read"])
     session = store.get(token)
     assert session is not None and session.data == {"cart": "3"}
-    lose_next(lossy_proxy, r, store, "list")
+    lose_next(lossy_proxy, r, store._scripts["list"])
     assert store.sessions_of("alice") == [token]
     assert lossy_proxy.lost == 2
     assert 590_000 < r.pttl(store.keys.session(token)) <= 600_000
@@ -167,15 +149,16 @@ class Figures:
         )
 
 
-def storm_store(target: RedisTarget, ns: str) -> SessionStore:
-    return store_over(target.url, target, ns, retries=10)
+@pytest.fixture
+def storm_store(storm_client: redis.Redis, ns: str) -> SessionStore:
+    return SessionStore(storm_client, namespace=ns, idle_timeout_ms=600_000)
 
 
 @pytest.mark.standalone_only
 def test_creates_and_revokes_under_a_kill_storm_end_as_a_fault_free_run(
-    kill_storm: Any, redis_target: RedisTarget, r: redis.Redis, ns: str
+    kill_storm: Any, storm_store: SessionStore, r: redis.Redis, ns: str
 ) -> None:
-    store, creates, revokes = storm_store(redis_target, ns), Figures(), Figures()
+    store, creates, revokes = storm_store, Figures(), Figures()
     users = [f"user-{n % 50}" for n in range(STORM_CALLS)]
     tokens: list[str] = []
     with kill_storm(interval=0.01) as storm:
@@ -197,9 +180,9 @@ def test_creates_and_revokes_under_a_kill_storm_end_as_a_fault_free_run(
 
 @pytest.mark.standalone_only
 def test_a_chain_of_rotations_under_a_kill_storm_keeps_the_user_logged_in(
-    kill_storm: Any, redis_target: RedisTarget, r: redis.Redis, ns: str
+    kill_storm: Any, storm_store: SessionStore, r: redis.Redis, ns: str
 ) -> None:
-    store, figures = storm_store(redis_target, ns), Figures()
+    store, figures = storm_store, Figures()
     token = store.create("alice", {"cart": "3"})
     with kill_storm(interval=0.01) as storm:
         for _ in range(STORM_CALLS):
@@ -220,9 +203,9 @@ def test_a_chain_of_rotations_under_a_kill_storm_keeps_the_user_logged_in(
 
 @pytest.mark.standalone_only
 def test_writes_reads_and_revoke_all_under_a_kill_storm_end_as_a_fault_free_run(
-    kill_storm: Any, redis_target: RedisTarget, r: redis.Redis, ns: str
+    kill_storm: Any, storm_store: SessionStore, r: redis.Redis, ns: str
 ) -> None:
-    store, writes, reads, revoke_alls = storm_store(redis_target, ns), Figures(), Figures(), Figures()
+    store, writes, reads, revoke_alls = storm_store, Figures(), Figures(), Figures()
     token = store.create("alice")
     others = [store.create(f"user-{n}") for n in range(USERS)] + [store.create(f"user-{n}") for n in range(USERS)]
     with kill_storm(interval=0.01) as storm:
