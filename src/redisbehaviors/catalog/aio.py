@@ -20,7 +20,7 @@ import redis.asyncio
 
 from redisbehaviors.catalog.catalog import CatalogCore, LikeResult, ProductCard
 from redisbehaviors.errors import InvalidInput
-from redisbehaviors.scripts import script_source
+from redisbehaviors.scripts import load_script
 from redisbehaviors.validation import FieldValue, validate_client
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
@@ -42,8 +42,8 @@ class AsyncCatalog(CatalogCore):
         return validate_client(client)
 
     def _register(self, name: str) -> Any:
-        # redis.asyncio's Script: EVALSHA, and on NOSCRIPT a SCRIPT LOAD and one retry (as load_script's).
-        return self.client.register_script(script_source(__package__, name))
+        # the short path of redisbehaviors.evalsha (NOSCRIPT: load again and retry), as Catalog's
+        return load_script(self.client, __package__, name)
 
     # ------------------------------------------------------------------------------------ products
 

@@ -16,7 +16,7 @@ from typing import Any
 import redis.asyncio
 from redis.commands.core import AsyncScript
 
-from redisbehaviors.scripts import script_source
+from redisbehaviors.scripts import load_script
 from redisbehaviors.sessions.store import Session, Steps, T, _SessionCore
 from redisbehaviors.validation import FieldValue
 
@@ -32,8 +32,8 @@ class AsyncSessionStore(_SessionCore):
 
     @staticmethod
     def _register(client: AsyncClient, name: str) -> AsyncScript:
-        # redis.asyncio's Script, like redis-py's, loads the script again on NOSCRIPT and retries
-        return client.register_script(script_source(__package__, name))
+        # the short path of redisbehaviors.evalsha (NOSCRIPT: load again and retry), as the sync store's
+        return load_script(client, __package__, name)
 
     async def _call(self, name: str, keys: list[str], args: list[Any]) -> Any:
         return await self._scripts[name](keys=keys, args=args)
