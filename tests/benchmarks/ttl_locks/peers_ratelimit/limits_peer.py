@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 SUBJECTS = 10_000  # distinct clients, cycled: every decision is an admitted one, as in steady traffic
 BATCH, ROUNDS, WARMUP = 400, 25, 300
@@ -55,10 +56,15 @@ def measure(candidates: dict[str, Callable[[str], object]]) -> dict[str, float]:
 
 
 def measure_concurrent(
-    candidates: dict[str, Callable[[str], Awaitable[object]]], tasks: int = 50, calls: int = 40, rounds: int = 15
+    candidates: dict[str, Callable[[str], Awaitable[object]]],
+    tasks: int = 50,
+    calls: int = 40,
+    rounds: int = 15,
+    loop: Any = None,
 ) -> dict[str, float]:
     """Median decisions per second of each ``async decide(subject)`` with ``tasks`` tasks on one loop.
 
+    ``loop``: the event loop the candidates' clients were made on (default: a new one).
     A round runs every candidate once, in a rotating order (drift hits them alike): ``tasks`` tasks
     each make ``calls`` calls on distinct subjects; the round's rate is calls made / wall time.
     """
@@ -85,7 +91,7 @@ def measure_concurrent(
                 rates[name].append(await one_round(candidates[name], round_ * tasks * calls))
         return {name: statistics.median(values) for name, values in rates.items()}
 
-    return asyncio.run(run())
+    return asyncio.run(run()) if loop is None else loop.run_until_complete(run())
 
 
 STRATEGIES = {
