@@ -1,10 +1,28 @@
-"""Helpers shared by the unit tests."""
+"""Helpers shared by the tests."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import redis
+
+from redisbehaviors.ratelimit import (
+    FixedWindowLimiter,
+    RateLimiter,
+    SlidingLogLimiter,
+    SlidingWindowCounterLimiter,
+    TokenBucketLimiter,
+)
+
+#: The four rate limiters, by the names ``features/ttl_locks/ratelimit.feature`` gives their algorithms.
+ALGORITHMS: dict[str, type[RateLimiter]] = {
+    "fixed window": FixedWindowLimiter,
+    "sliding log": SlidingLogLimiter,
+    "sliding window counter": SlidingWindowCounterLimiter,
+    "token bucket": TokenBucketLimiter,
+}
 
 
 class CountingConnection(redis.Connection):
@@ -18,3 +36,13 @@ class CountingConnection(redis.Connection):
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         CountingConnection.sends += 1
         super().send_packed_command(command, check_health)
+
+
+def in_threads(work: Callable[[int], object], count: int, timeout: float | None = 60) -> None:
+    """``work(0)`` … ``work(count - 1)``, each in a thread of its own: all started, then each joined
+    (waiting up to ``timeout`` seconds for it)."""
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)

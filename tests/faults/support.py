@@ -1,11 +1,13 @@
 """What the fault tests share.
 
 The operational ones (``test_<component>_operations.py``): the errors a client meets while a failover
-runs, and memory filled up to ``maxmemory``.  The lost-reply ones (``test_<component>_lost_reply.py``):
-a client retrying over the ``lossy_proxy``, its retries counted, and calls resent with their operation id."""
+runs, a fault injected mid-run, memory filled up to ``maxmemory``, a server killed and restarted.
+The lost-reply ones (``test_<component>_lost_reply.py``): a client retrying over the ``lossy_proxy``,
+its retries counted, and calls resent with their operation id."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -15,8 +17,11 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from redisbehaviors.idempotency import new_operation_id
+from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.faults import ReplyDroppingProxy
 from redisbehaviors.testing.plugin import RedisTarget
+
+T, S, R = TypeVar("T"), TypeVar("S"), TypeVar("R")
 
 #: Errors a call may meet while a primary fails over; the workloads retry them.
 TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError)
@@ -54,6 +59,77 @@ def _stay_full(client: redis.Redis) -> None:
     refused write (a client's query buffer, a script's) would otherwise let a later write in."""
     if client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction":
         client.config_set("maxmemory", int(client.info("memory")["used_memory"]) - 256 * 1024)
+
+
+def fill_up(client: redis.Redis) -> str:
+    """``maxmemory`` just above what is used, then fill: until OOM under ``noeviction``, until every key of
+    the component (under ``ops``) is evicted under ``allkeys-lru``; say which stopped it."""
+    limit_memory(client)
+    return fill(client, evicted(client), limit=50_000)
+
+
+def write_after(call: Callable[[], object], accepted: str, refusals: dict[type[Exception], str] | None = None) -> str:
+    """What a write made after the fault met: ``accepted``, ``refused with OOM``, or the refusal that
+    ``refusals`` names for the error it raised."""
+    refusals = refusals or {}
+    try:
+        call()
+    except redis.exceptions.OutOfMemoryError:
+        return "refused with OOM"
+    except tuple(refusals) as exc:
+        return next(text for kind, text in refusals.items() if isinstance(exc, kind))
+    return accepted
+
+
+class Retries:
+    """Runs a workload's step again until it gets past the ``TRANSIENT`` errors; ``failed`` counts the attempts
+    that failed."""
+
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def __call__(self, step: Callable[[], T]) -> T:
+        while True:
+            try:
+                return step()
+            except TRANSIENT:
+                self.failed += 1
+
+
+class Midway:
+    """A fault injected mid-run: ``fault`` starts in another thread when the workload reaches step ``at``
+    (:meth:`reached`), and is joined when the workload ends (the ``with`` block).  No fault, no thread."""
+
+    def __init__(self, fault: Callable[[], object] | None, at: int) -> None:
+        self.thread = threading.Thread(target=fault) if fault else None
+        self.at = at
+
+    def reached(self, step: int) -> None:
+        if self.thread is not None and step == self.at and self.thread.ident is None:
+            self.thread.start()
+
+    def __enter__(self) -> Midway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread is not None and self.thread.ident is not None:
+            self.thread.join()
+
+
+#: The restart cells: kill -9, then the same server again with an AOF fsynced every second, or with
+#: no persistence.  Parametrize ``persistence`` over its keys.
+PERSISTENCE: dict[str, dict[str, str]] = {"aof-everysec": {"appendonly": "yes", "appendfsync": "everysec"}, "none": {}}
+
+
+def killed_and_restarted(
+    server: RedisServer, before: Callable[[redis.Redis], S], after: Callable[[redis.Redis, S], R]
+) -> R:
+    """``before(client)``, a SIGKILL and a restart, then ``after(client, what before returned)``."""
+    with server.client() as client:
+        state = before(client)
+    server.restart()  # SIGKILL, then the same options, port and directory
+    with server.client() as client:
+        return after(client, state)
 
 
 # ------------------------------------------------------------------------------------------ lost replies

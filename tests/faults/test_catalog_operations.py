@@ -7,7 +7,6 @@ told about but Redis no longer has is *lost*. Figures are printed (``pytest -s``
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -18,28 +17,28 @@ from redisbehaviors.errors import UnknownEntity
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
 from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
-from tests.faults.support import TRANSIENT, evicted, fill, limit_memory
+from tests.faults.support import PERSISTENCE, Midway, Retries, fill_up, killed_and_restarted, write_after
 
 USERS = 300
 
 
 def _likes(catalog: Catalog, users: range, fault: Callable[[], None] | None = None) -> tuple[int, int]:
     """Each user likes product p1; returns (likes acknowledged, failed attempts retried)."""
-    acknowledged = failed = 0
-    injector = threading.Thread(target=fault) if fault else None
-    for index in users:
-        if injector is not None and index == users.start + len(users) // 2:
-            injector.start()
-        while True:
-            try:
-                catalog.like(f"user-{index}", "p1")
-                acknowledged += 1
-                break
-            except TRANSIENT:
-                failed += 1
-    if injector is not None:
-        injector.join()
-    return acknowledged, failed
+    acknowledged, retries = 0, Retries()
+    with Midway(fault, at=users.start + len(users) // 2) as midway:
+        for index in users:
+            midway.reached(index)
+            retries(lambda i=index: catalog.like(f"user-{i}", "p1"))
+            acknowledged += 1
+    return acknowledged, retries.failed
+
+
+def _liked(client: redis.Redis) -> Catalog:
+    """Product p1, liked by 200 users."""
+    catalog = Catalog(client, namespace="ops")
+    catalog.put_product("p1", {"name": "Lamp", "price": 10})
+    _likes(catalog, range(200))
+    return catalog
 
 
 def _state(catalog: Catalog) -> str:
@@ -81,19 +80,10 @@ def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
 @pytest.mark.slow
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
     client = spawn_server({"maxmemory-policy": policy}).client()
-    catalog = Catalog(client, namespace="ops")
-    catalog.put_product("p1", {"name": "Lamp", "price": 10})
-    _likes(catalog, range(200))
-    limit_memory(client)
-    fill(client, evicted(client), limit=50_000)  # noeviction: until OOM; allkeys-lru: until all is evicted
+    catalog = _liked(client)
+    fill_up(client)
     after = _state(catalog)
-    try:
-        catalog.like("late-user", "p1")
-        late = "accepted"
-    except redis.exceptions.OutOfMemoryError:
-        late = "refused with OOM"
-    except UnknownEntity:
-        late = "refused: product unknown"
+    late = write_after(lambda: catalog.like("late-user", "p1"), "accepted", {UnknownEntity: "refused: product unknown"})
     print(f"catalog, {policy}: 200 likes before; after filling: {after}; a new like {late}")
     if policy == "noeviction":
         assert (after, late) == ("200 likers, counter 200", "refused with OOM")
@@ -102,17 +92,10 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     client.close()
 
 
-@pytest.mark.parametrize("persistence", ["aof-everysec", "none"])
+@pytest.mark.parametrize("persistence", PERSISTENCE)
 @pytest.mark.slow
 def test_restart(spawn_server: Callable[..., RedisServer], persistence: str) -> None:
-    options = {"appendonly": "yes", "appendfsync": "everysec"} if persistence != "none" else {}
-    server = spawn_server(options)
-    with server.client() as client:
-        catalog = Catalog(client, namespace="ops")
-        catalog.put_product("p1", {"name": "Lamp", "price": 10})
-        _likes(catalog, range(200))
-    server.restart()  # SIGKILL, then the same options, port and directory
-    with server.client() as client:
-        after = _state(Catalog(client, namespace="ops"))
+    server = spawn_server(PERSISTENCE[persistence])
+    after = killed_and_restarted(server, _liked, lambda client, _: _state(Catalog(client, namespace="ops")))
     print(f"catalog, kill -9 with {persistence}: 200 likes before; after restart: {after}")
     assert after == ("200 likers, counter 200" if persistence != "none" else "product unknown")

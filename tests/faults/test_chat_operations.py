@@ -26,7 +26,7 @@ from redisbehaviors.chat import Chat, ChatMessage, Disconnected, Gap
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
 from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
-from tests.faults.support import TRANSIENT, evicted, fill, limit_memory
+from tests.faults.support import PERSISTENCE, Midway, Retries, fill_up, killed_and_restarted, write_after
 
 MESSAGES = 300
 ROOM = "lobby"
@@ -71,21 +71,20 @@ class Member(threading.Thread):
 def _send_all(chat: Chat, bodies: list[str], fault: Callable[[], None] | None = None) -> tuple[list[str], int]:
     """Send every body (retried under its operation id); returns (acknowledged bodies, failed attempts)."""
     acknowledged: list[str] = []
-    failed = 0
-    injector = threading.Thread(target=fault) if fault else None
-    for index, body in enumerate(bodies):
-        if injector is not None and index == len(bodies) // 2:
-            injector.start()
-        while True:
-            try:
-                chat.send(ROOM, "ana", body, operation_id=f"send-{body}")
-                acknowledged.append(body)
-                break
-            except TRANSIENT:
-                failed += 1
-    if injector is not None:
-        injector.join()
-    return acknowledged, failed
+    retries = Retries()
+    with Midway(fault, at=len(bodies) // 2) as midway:
+        for index, body in enumerate(bodies):
+            midway.reached(index)
+            retries(lambda b=body: chat.send(ROOM, "ana", b, operation_id=f"send-{b}"))
+            acknowledged.append(body)
+    return acknowledged, retries.failed
+
+
+def _sent(client: redis.Redis) -> tuple[list[str], str]:
+    """200 messages sent: their bodies, and the id of the last one."""
+    chat = Chat(client, namespace="ops")
+    acknowledged, _ = _send_all(chat, [f"m{i}" for i in range(200)])
+    return acknowledged, chat.last_id(ROOM)
 
 
 def _history_check(chat: Chat, acknowledged: list[str]) -> dict[str, int]:
@@ -147,11 +146,7 @@ def _rejoin(client: redis.Redis, last_id: str) -> str:
     chat = Chat(client, namespace="ops")
     with chat.feed(ROOM, since=last_id) as feed:
         caught_up = feed.open()
-        try:
-            chat.send(ROOM, "ana", "late")
-            sent = "a new message accepted"
-        except redis.exceptions.OutOfMemoryError:
-            sent = "a new message refused with OOM"
+        sent = f"a new message {write_after(lambda: chat.send(ROOM, 'ana', 'late'), 'accepted')}"
         events = [*caught_up]
         wait_for_late = time.monotonic() + 5
         while sent.endswith("accepted") and not any(isinstance(e, ChatMessage) for e in events):
@@ -165,12 +160,9 @@ def _rejoin(client: redis.Redis, last_id: str) -> str:
 @pytest.mark.slow
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
     client = spawn_server({"maxmemory-policy": policy}).client()
-    chat = Chat(client, namespace="ops")
-    acknowledged, _ = _send_all(chat, [f"m{i}" for i in range(200)])
-    last_id = chat.last_id(ROOM)
-    limit_memory(client)
-    fill(client, evicted(client), limit=50_000)  # noeviction: until OOM; allkeys-lru: until all is evicted
-    figures = _history_check(chat, acknowledged)
+    acknowledged, last_id = _sent(client)
+    fill_up(client)
+    figures = _history_check(Chat(client, namespace="ops"), acknowledged)
     told = _rejoin(client, last_id)
     print(f"chat, {policy}: 200 messages; after filling: history {figures}; {told}")
     if policy == "noeviction":
@@ -180,19 +172,14 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     client.close()
 
 
-@pytest.mark.parametrize("persistence", ["aof-everysec", "none"])
+@pytest.mark.parametrize("persistence", PERSISTENCE)
 @pytest.mark.slow
 def test_restart(spawn_server: Callable[..., RedisServer], persistence: str) -> None:
-    options = {"appendonly": "yes", "appendfsync": "everysec"} if persistence != "none" else {}
-    server = spawn_server(options)
-    with server.client() as client:
-        chat = Chat(client, namespace="ops")
-        acknowledged, _ = _send_all(chat, [f"m{i}" for i in range(200)])
-        last_id = chat.last_id(ROOM)
-    server.restart()  # SIGKILL, then the same options, port and directory
-    with server.client() as client:
-        figures = _history_check(Chat(client, namespace="ops"), acknowledged)
-        told = _rejoin(client, last_id)
+    def after(client: redis.Redis, sent: tuple[list[str], str]) -> tuple[dict[str, int], str]:
+        acknowledged, last_id = sent
+        return _history_check(Chat(client, namespace="ops"), acknowledged), _rejoin(client, last_id)
+
+    figures, told = killed_and_restarted(spawn_server(PERSISTENCE[persistence]), _sent, after)
     print(f"chat, kill -9 with {persistence}: 200 messages; after restart: history {figures}; {told}")
     if persistence == "none":
         assert figures["lost"] == 200 and told.endswith("gap (reset)")

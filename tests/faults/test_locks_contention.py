@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import redis
 from redisbehaviors.locks import FencedLock, FencedResource, LockNotHeld, StaleFencingToken
 from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.support import in_threads
 
 LOCK = "profile-42"
 SHORT_TTL_MS = 60  # an overstaying holder's lease
@@ -108,11 +108,7 @@ def run_contention(
     spawn = multiprocessing.get_context("spawn")
     with spawn.Pool(processes) as pool:
         pending = [pool.apply_async(contend, (*args, threads + p, rounds, overstay_every)) for p in range(processes)]
-        workers = [threading.Thread(target=in_thread, args=(t,)) for t in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
+        in_threads(in_thread, threads, timeout=None)
         results += [p.get(timeout=300) for p in pending]
     assert not errors, errors
     total = Tally()

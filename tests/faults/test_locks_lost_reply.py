@@ -30,6 +30,7 @@ from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.faults import ReplyDroppingProxy
 from redisbehaviors.testing.plugin import RedisTarget
 from tests.faults.support import lose_next, retrying
+from tests.support import in_threads
 
 T = TypeVar("T")
 LEASE_MS = 30_000  # long: a lease orphaned by a lost reply stays visible for the whole test
@@ -232,7 +233,7 @@ def test_blocking_acquires_under_a_kill_storm_hand_the_lock_over_without_loss(
     the next fence, every release succeeds."""
     rounds, fences, wrong, figures = 150, [], [], Figures()
 
-    def worker() -> None:
+    def worker(_: int) -> None:
         client = retrying(redis_target.url, redis_target, retries=10)
         lock = FencedLock(client, "profile-42", namespace=ns, ttl_ms=LEASE_MS, max_wait=0.2)
         for _ in range(rounds):
@@ -246,11 +247,7 @@ def test_blocking_acquires_under_a_kill_storm_hand_the_lock_over_without_loss(
         client.close()
 
     with kill_storm(interval=0.01) as storm:
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        in_threads(worker, 2, timeout=120)
     last = FencedLock(client_factory(), "profile-42", namespace=ns).last_fence()
     print(
         f"acquire (blocking) + release under a kill storm: {2 * rounds} calls, {storm.kills} kills, "

@@ -8,7 +8,6 @@ token the fence can no longer tell apart, so it is counted as *reissued*. The fi
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,11 +16,11 @@ from typing import Any
 import pytest
 import redis
 
-from redisbehaviors.locks import FencedLock
+from redisbehaviors.locks import FencedLock, Lease
 from redisbehaviors.testing import RedisServer, wait_until
 from redisbehaviors.testing.server import Cluster
 from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
-from tests.faults.support import fill, limit_memory
+from tests.faults.support import TRANSIENT, Midway, fill, killed_and_restarted, limit_memory
 
 ACQUISITIONS = 300  # before and after the fault together
 LEASE_MS = 10_000
@@ -57,22 +56,18 @@ class History:
 
 def run(lock: FencedLock, history: History, count: int, fault_at: int, fault: Callable[[], None]) -> None:
     """``count`` acquisitions; ``fault`` runs in another thread once ``fault_at`` have been made."""
-    injector: threading.Thread | None = None
-    while len(history.fences) < count:
-        if len(history.fences) == fault_at and injector is None:
-            injector = threading.Thread(target=fault)
-            injector.start()
-        try:
-            lease = lock.try_acquire(LEASE_MS)
-        except (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError):
-            history.errors += 1
-            continue
-        assert lease is not None, "one worker: the lock is always free when it asks"
-        history.fences.append(lease.fence)
-        history.times.append(time.monotonic())
-        _release(lease, history)
-    if injector is not None:
-        injector.join()
+    with Midway(fault, at=fault_at) as midway:
+        while len(history.fences) < count:
+            midway.reached(len(history.fences))
+            try:
+                lease = lock.try_acquire(LEASE_MS)
+            except TRANSIENT:
+                history.errors += 1
+                continue
+            assert lease is not None, "one worker: the lock is always free when it asks"
+            history.fences.append(lease.fence)
+            history.times.append(time.monotonic())
+            _release(lease, history)
 
 
 def _release(lease: Any, history: History) -> None:
@@ -80,7 +75,7 @@ def _release(lease: Any, history: History) -> None:
         try:
             lease.release()
             return
-        except (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterError, redis.ReadOnlyError):
+        except TRANSIENT:
             history.errors += 1
         except Exception:  # the lease was lost with the failover: the lock is free anyway
             return
@@ -113,13 +108,6 @@ def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     client.close()
 
 
-def _limited(spawn_server: Callable[..., RedisServer], policy: str) -> tuple[redis.Redis, FencedLock]:
-    server = spawn_server({"maxmemory-policy": policy})
-    client = server.client()
-    limit_memory(client)
-    return client, FencedLock(client, "report", namespace="ops")
-
-
 def _acquire_many(lock: FencedLock, count: int) -> int:
     for _ in range(count):
         lease = lock.try_acquire(LEASE_MS)
@@ -128,12 +116,22 @@ def _acquire_many(lock: FencedLock, count: int) -> int:
     return lock.last_fence()
 
 
-@pytest.mark.slow
-def test_eviction_under_the_recommended_policy(spawn_server: Callable[..., RedisServer]) -> None:
-    client, lock = _limited(spawn_server, "noeviction")
+def _held_when_full(
+    spawn_server: Callable[..., RedisServer], policy: str
+) -> tuple[redis.Redis, FencedLock, int, Lease]:
+    """A server with ``maxmemory`` just above what it uses: 100 fences issued, then the lock held."""
+    client = spawn_server({"maxmemory-policy": policy}).client()
+    limit_memory(client)
+    lock = FencedLock(client, "report", namespace="ops")
     before = _acquire_many(lock, 100)
     held = lock.try_acquire(LEASE_MS)
     assert held is not None
+    return client, lock, before, held
+
+
+@pytest.mark.slow
+def test_eviction_under_the_recommended_policy(spawn_server: Callable[..., RedisServer]) -> None:
+    client, lock, before, held = _held_when_full(spawn_server, "noeviction")
     stopped = fill(client, lambda: False, limit=50_000)
     try:  # a second client: refused either way, never granted
         refusal = "lock held" if lock.try_acquire(LEASE_MS) is None else "granted"
@@ -146,10 +144,7 @@ def test_eviction_under_the_recommended_policy(spawn_server: Callable[..., Redis
 
 @pytest.mark.slow
 def test_eviction_under_a_wrong_policy(spawn_server: Callable[..., RedisServer]) -> None:
-    client, lock = _limited(spawn_server, "allkeys-lru")
-    before = _acquire_many(lock, 100)
-    held = lock.try_acquire(LEASE_MS)
-    assert held is not None
+    client, lock, before, _ = _held_when_full(spawn_server, "allkeys-lru")
     stopped = fill(client, lambda: not client.exists(lock.keys.lock, lock.keys.fence), limit=50_000)
     second = lock.try_acquire(LEASE_MS)
     print(
@@ -160,16 +155,18 @@ def test_eviction_under_a_wrong_policy(spawn_server: Callable[..., RedisServer])
 
 
 def _restart_cell(spawn_server: Callable[..., RedisServer], options: dict[str, str]) -> tuple[int, bool, int]:
-    server = spawn_server(options)
-    with server.client() as client:
+    def before(client: redis.Redis) -> int:
         lock = FencedLock(client, "report", namespace="ops")
         issued = _acquire_many(lock, 200)
         assert lock.try_acquire(LEASE_MS) is not None
-    server.restart()  # SIGKILL, then the same options, port and directory
-    with server.client() as client:
+        return issued
+
+    def after(client: redis.Redis, issued: int) -> tuple[int, bool, int]:
         lock = FencedLock(client, "report", namespace="ops")
         wait_until(lambda: client.ping(), 10)
         return issued + 1, lock.is_locked(), lock.last_fence()
+
+    return killed_and_restarted(spawn_server(options), before, after)
 
 
 @pytest.mark.slow

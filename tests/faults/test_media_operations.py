@@ -9,7 +9,6 @@ Figures are printed (``pytest -s``) and stated in the table.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +20,7 @@ from redisbehaviors.media import MediaPipeline
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
 from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
-from tests.faults.support import TRANSIENT, evicted, fill, limit_memory
+from tests.faults.support import PERSISTENCE, Midway, Retries, fill_up, killed_and_restarted, write_after
 
 JOBS = 300
 
@@ -30,14 +29,7 @@ class Run:
     def __init__(self, pipeline: MediaPipeline) -> None:
         self.pipeline = pipeline
         self.statuses: Counter[str] = Counter()
-        self.failed = 0
-
-    def retrying(self, call: Callable[[], Any]) -> Any:
-        while True:
-            try:
-                return call()
-            except TRANSIENT:
-                self.failed += 1
+        self.retrying = Retries()
 
     def work(self, jobs: list[Any]) -> None:
         if jobs:
@@ -57,18 +49,17 @@ class Run:
 def _failover_cell(pipeline: MediaPipeline, fault: Callable[[], None], cell: str) -> Run:
     run = Run(pipeline)
     run.retrying(pipeline.ensure_group)
-    injector = threading.Thread(target=fault)
-    for index in range(JOBS):
-        if index == JOBS // 2:
-            injector.start()
-        run.retrying(lambda i=index: pipeline.submit("thumbnail", {"n": i}, job_id=f"job-{i}"))
-        run.work(run.retrying(lambda: pipeline.read_new("w1", count=10)))
-    injector.join()
+    with Midway(fault, at=JOBS // 2) as midway:
+        for index in range(JOBS):
+            midway.reached(index)
+            run.retrying(lambda i=index: pipeline.submit("thumbnail", {"n": i}, job_id=f"job-{i}"))
+            run.work(run.retrying(lambda: pipeline.read_new("w1", count=10)))
     run.drain()
     lost = run.lost()
     print(
         f"media, {cell}: {JOBS} jobs, {lost} lost, {run.statuses['applied']} applied, "
-        f"{run.statuses['duplicate']} duplicates refused by the apply-once marker, {run.failed} failed attempts"
+        f"{run.statuses['duplicate']} duplicates refused by the apply-once marker, "
+        f"{run.retrying.failed} failed attempts"
     )
     return run
 
@@ -123,28 +114,20 @@ def _waiting(pipeline: MediaPipeline) -> int:
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
     client = spawn_server({"maxmemory-policy": policy}).client()
     pipeline = _half_done(client)
-    limit_memory(client)
-    fill(client, evicted(client), limit=50_000)  # noeviction: until OOM; allkeys-lru: until all is evicted
+    fill_up(client)
     waiting = _waiting(pipeline)
-    try:
-        pipeline.submit("thumbnail", {"n": -1}, job_id="job-late")
-        late = "accepted"
-    except redis.exceptions.OutOfMemoryError:
-        late = "refused with OOM"
+    late = write_after(lambda: pipeline.submit("thumbnail", {"n": -1}, job_id="job-late"), "accepted")
     print(f"media, {policy}: 100 jobs waiting before; after filling: {waiting} waiting; a new job {late}")
     assert (waiting, late) == ((100, "refused with OOM") if policy == "noeviction" else (0, "accepted"))
     client.close()
 
 
-@pytest.mark.parametrize("persistence", ["aof-everysec", "none"])
+@pytest.mark.parametrize("persistence", PERSISTENCE)
 @pytest.mark.slow
 def test_restart(spawn_server: Callable[..., RedisServer], persistence: str) -> None:
-    options = {"appendonly": "yes", "appendfsync": "everysec"} if persistence != "none" else {}
-    server = spawn_server(options)
-    with server.client() as client:
-        _half_done(client)
-    server.restart()  # SIGKILL, then the same options, port and directory
-    with server.client() as client:
-        waiting = _waiting(MediaPipeline(client, namespace="ops"))
+    server = spawn_server(PERSISTENCE[persistence])
+    waiting = killed_and_restarted(
+        server, _half_done, lambda client, _: _waiting(MediaPipeline(client, namespace="ops"))
+    )
     print(f"media, kill -9 with {persistence}: 100 jobs waiting before; after restart: {waiting} waiting")
     assert waiting == (100 if persistence != "none" else 0)

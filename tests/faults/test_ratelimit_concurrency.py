@@ -35,6 +35,7 @@ from redisbehaviors.ratelimit import (
 )
 from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.support import in_threads
 
 CLIENTS = 8
 
@@ -60,11 +61,7 @@ def run_clients(target: RedisTarget, work: Callable[[redis.Redis, threading.Barr
         finally:
             client.close()
 
-    threads = [threading.Thread(target=thread, args=(i,)) for i in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    in_threads(thread, CLIENTS)
     assert not errors, errors
     return results
 

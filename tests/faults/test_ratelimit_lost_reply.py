@@ -21,25 +21,19 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from redisbehaviors.ratelimit import (
-    FixedWindowLimiter,
-    Limit,
-    RateLimiter,
-    SlidingLogLimiter,
-    SlidingWindowCounterLimiter,
-    TokenBucketLimiter,
-)
+from redisbehaviors.ratelimit import Limit, RateLimiter
 from redisbehaviors.testing.faults import ReplyDroppingProxy
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.support import ALGORITHMS, in_threads
 
 DAY, HALF_DAY = 86_400_000, 43_200_000
 # Long windows, so that nothing resets or refills measurably while a test runs (a token bucket of
 # 1,000 per day refills 0.01 token per second): what a key holds is what was charged.
 POLICIES: dict[type[RateLimiter], list[list[Limit]]] = {
-    FixedWindowLimiter: [[Limit(10**6, DAY)], [Limit(10**6, DAY), Limit(10**6, HALF_DAY)]],
-    SlidingWindowCounterLimiter: [[Limit(10**6, DAY)], [Limit(10**6, DAY), Limit(10**6, HALF_DAY)]],
-    SlidingLogLimiter: [[Limit(50_000, 3_600_000)], [Limit(50_000, 3_600_000), Limit(40_000, 1_800_000)]],
-    TokenBucketLimiter: [[Limit(1_000, DAY)], [Limit(1_000, DAY), Limit(2_000, HALF_DAY)]],
+    ALGORITHMS["fixed window"]: [[Limit(10**6, DAY)], [Limit(10**6, DAY), Limit(10**6, HALF_DAY)]],
+    ALGORITHMS["sliding window counter"]: [[Limit(10**6, DAY)], [Limit(10**6, DAY), Limit(10**6, HALF_DAY)]],
+    ALGORITHMS["sliding log"]: [[Limit(50_000, 3_600_000)], [Limit(50_000, 3_600_000), Limit(40_000, 1_800_000)]],
+    ALGORITHMS["token bucket"]: [[Limit(1_000, DAY)], [Limit(1_000, DAY), Limit(2_000, HALF_DAY)]],
 }
 CASES = [(kind, policy) for kind, policies in POLICIES.items() for policy in policies]
 IDS = [f"{kind.__name__}-{len(policy)}-limit{'s' if len(policy) > 1 else ''}" for kind, policy in CASES]
@@ -114,7 +108,7 @@ def test_a_refused_hit_sent_again_after_its_first_run_was_admitted_is_still_admi
     r: redis.Redis, ns: str, kind: type[RateLimiter]
 ) -> None:
     """The retry of an admitted hit finds the limit full (with its own units): it is answered allowed."""
-    limiter = kind(r, Limit(2, DAY) if kind is not TokenBucketLimiter else Limit(2, 3_600_000), namespace=ns)
+    limiter = kind(r, Limit(2, DAY) if kind is not ALGORITHMS["token bucket"] else Limit(2, 3_600_000), namespace=ns)
     assert limiter.hit("user-7", operation_id="a").allowed
     assert limiter.hit("user-7", operation_id="b").allowed
     assert not limiter.hit("user-7", operation_id="c").allowed
@@ -187,11 +181,7 @@ def storm(
             client.close()
 
     with kill_storm(interval=0.01) as killer:
-        threads = [threading.Thread(target=thread, args=(i,)) for i in range(STORM_THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        in_threads(thread, STORM_THREADS, timeout=120)
     assert not failures, failures[:3]
     return results, killer.kills
 

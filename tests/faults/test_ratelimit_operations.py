@@ -7,7 +7,6 @@ forgot what was spent. Figures are printed (``pytest -s``) and stated in the tab
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -17,7 +16,7 @@ from redisbehaviors.ratelimit import FixedWindowLimiter, Limit
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
 from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
-from tests.faults.support import TRANSIENT, fill, limit_memory
+from tests.faults.support import PERSISTENCE, Midway, Retries, fill_up, killed_and_restarted
 
 LIMIT = Limit.parse("100/minute")
 REQUESTS = 300
@@ -25,18 +24,12 @@ REQUESTS = 300
 
 def _workload(limiter: FixedWindowLimiter, fault: Callable[[], None]) -> tuple[int, int]:
     """300 requests, the fault started after 50; returns (allowed, failed attempts retried)."""
-    allowed = failed = done = 0
-    injector = threading.Thread(target=fault)
-    while done < REQUESTS:
-        if done == 50 and not injector.is_alive() and injector.ident is None:
-            injector.start()
-        try:
-            allowed += limiter.hit("user-1").allowed
-            done += 1
-        except TRANSIENT:
-            failed += 1
-    injector.join()
-    return allowed, failed
+    allowed, retries = 0, Retries()
+    with Midway(fault, at=50) as midway:
+        for done in range(REQUESTS):
+            midway.reached(done)
+            allowed += retries(lambda: limiter.hit("user-1")).allowed
+    return allowed, retries.failed
 
 
 @pytest.mark.slow
@@ -63,11 +56,10 @@ def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     client.close()
 
 
-def _spent(server: RedisServer) -> tuple[redis.Redis, FixedWindowLimiter]:
-    client = server.client()
+def _spent(client: redis.Redis) -> FixedWindowLimiter:
     limiter = FixedWindowLimiter(client, LIMIT, namespace="ops")
     assert sum(limiter.hit("user-1").allowed for _ in range(100)) == 100
-    return client, limiter
+    return limiter
 
 
 def _after(limiter: FixedWindowLimiter) -> tuple[int, int]:
@@ -83,11 +75,9 @@ def _after(limiter: FixedWindowLimiter) -> tuple[int, int]:
 @pytest.mark.parametrize("policy", ["noeviction", "allkeys-lru"])
 @pytest.mark.slow
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
-    server = spawn_server({"maxmemory-policy": policy})
-    client, limiter = _spent(server)
-    limit_memory(client)
-    counters = list(client.scan_iter(match="ops:*"))
-    stopped = fill(client, lambda: not client.exists(*counters), limit=50_000)
+    client = spawn_server({"maxmemory-policy": policy}).client()
+    limiter = _spent(client)
+    stopped = fill_up(client)
     allowed, refused_oom = _after(limiter)
     print(f"ratelimit, {policy}: filled until {stopped}; 100 more requests: {allowed} allowed, {refused_oom} OOM")
     # noeviction: the counter is kept, so the limit itself refuses (before any write is attempted).
@@ -95,16 +85,12 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     client.close()
 
 
-@pytest.mark.parametrize("persistence", ["aof-everysec", "none"])
+@pytest.mark.parametrize("persistence", PERSISTENCE)
 @pytest.mark.slow
 def test_restart(spawn_server: Callable[..., RedisServer], persistence: str) -> None:
-    options = {"appendonly": "yes", "appendfsync": "everysec"} if persistence != "none" else {}
-    server = spawn_server(options)
-    client, _ = _spent(server)
-    client.close()
-    server.restart()  # SIGKILL, then the same options, port and directory
-    client = server.client()
-    allowed, _ = _after(FixedWindowLimiter(client, LIMIT, namespace="ops"))
+    server = spawn_server(PERSISTENCE[persistence])
+    allowed, _ = killed_and_restarted(
+        server, _spent, lambda client, _: _after(FixedWindowLimiter(client, LIMIT, namespace="ops"))
+    )
     print(f"ratelimit, kill -9 with {persistence}: 100 spent before; 100 more requests after: {allowed} allowed")
     assert allowed == (0 if persistence != "none" else 100)
-    client.close()

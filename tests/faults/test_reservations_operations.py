@@ -10,9 +10,7 @@ printed (``pytest -s``) and stated in the table.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import redis
@@ -21,35 +19,32 @@ from redisbehaviors.reservations import Outcome, Reservations, UnknownSku
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
 from redisbehaviors.testing.topology import SentinelSet, failover_of_slot
-from tests.faults.support import TRANSIENT, evicted, fill, limit_memory
+from tests.faults.support import PERSISTENCE, Midway, Retries, fill_up, killed_and_restarted, write_after
 
 ORDERS = 300
 STOCK = 1000
 HOLD_MS = 60_000
 
 
-def _retrying(call: Callable[[], Any], failures: list[int]) -> Any:
-    while True:
-        try:
-            return call()
-        except TRANSIENT:
-            failures[0] += 1
-
-
 def _sell(service: Reservations, orders: range, fault: Callable[[], None] | None = None) -> tuple[int, int]:
     """Reserve and confirm each order; returns (confirmations the client was given, failed attempts)."""
-    confirmed, failures = 0, [0]
-    injector = threading.Thread(target=fault) if fault else None
-    for index in orders:
-        if injector is not None and index == orders.start + len(orders) // 2:
-            injector.start()
-        order = f"order-{index}"
-        _retrying(lambda o=order: service.reserve(o, {"sku-1": 1}, HOLD_MS), failures)
-        outcome = _retrying(lambda o=order: service.confirm(o), failures)
-        confirmed += outcome in (Outcome.CONFIRMED, Outcome.ALREADY_CONFIRMED)
-    if injector is not None:
-        injector.join()
-    return confirmed, failures[0]
+    confirmed, retries = 0, Retries()
+    with Midway(fault, at=orders.start + len(orders) // 2) as midway:
+        for index in orders:
+            midway.reached(index)
+            order = f"order-{index}"
+            retries(lambda o=order: service.reserve(o, {"sku-1": 1}, HOLD_MS))
+            outcome = retries(lambda o=order: service.confirm(o))
+            confirmed += outcome in (Outcome.CONFIRMED, Outcome.ALREADY_CONFIRMED)
+    return confirmed, retries.failed
+
+
+def _sold(client: redis.Redis) -> Reservations:
+    """sku-1 stocked with STOCK units, 200 of them sold."""
+    service = Reservations(client, namespace="ops")
+    service.set_stock("sku-1", STOCK)
+    _sell(service, range(200))
+    return service
 
 
 def _failover_cell(service: Reservations, fault: Callable[[], None], cell: str) -> int:
@@ -94,19 +89,12 @@ def _describe(service: Reservations) -> str:
 @pytest.mark.slow
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
     client = spawn_server({"maxmemory-policy": policy}).client()
-    service = Reservations(client, namespace="ops")
-    service.set_stock("sku-1", STOCK)
-    _sell(service, range(200))
-    limit_memory(client)
-    fill(client, evicted(client), limit=50_000)  # noeviction: until OOM; allkeys-lru: until all is evicted
+    service = _sold(client)
+    fill_up(client)
     after = _describe(service)
-    try:
-        service.reserve("order-late", {"sku-1": 1}, HOLD_MS)
-        late = "reserved"
-    except redis.exceptions.OutOfMemoryError:
-        late = "refused with OOM"
-    except UnknownSku:
-        late = "refused: SKU unknown"
+    late = write_after(
+        lambda: service.reserve("order-late", {"sku-1": 1}, HOLD_MS), "reserved", {UnknownSku: "refused: SKU unknown"}
+    )
     print(f"reservations, {policy}: 200 sold before; after filling: {after}; a new order {late}")
     if policy == "noeviction":
         assert (after, late) == ("available 800, sold 200", "refused with OOM")
@@ -115,17 +103,10 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     client.close()
 
 
-@pytest.mark.parametrize("persistence", ["aof-everysec", "none"])
+@pytest.mark.parametrize("persistence", PERSISTENCE)
 @pytest.mark.slow
 def test_restart(spawn_server: Callable[..., RedisServer], persistence: str) -> None:
-    options = {"appendonly": "yes", "appendfsync": "everysec"} if persistence != "none" else {}
-    server = spawn_server(options)
-    with server.client() as client:
-        service = Reservations(client, namespace="ops")
-        service.set_stock("sku-1", STOCK)
-        _sell(service, range(200))
-    server.restart()  # SIGKILL, then the same options, port and directory
-    with server.client() as client:
-        after = _describe(Reservations(client, namespace="ops"))
+    server = spawn_server(PERSISTENCE[persistence])
+    after = killed_and_restarted(server, _sold, lambda client, _: _describe(Reservations(client, namespace="ops")))
     print(f"reservations, kill -9 with {persistence}: 200 sold before; after restart: {after}")
     assert after == ("available 800, sold 200" if persistence != "none" else "SKU unknown")

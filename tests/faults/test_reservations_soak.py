@@ -38,6 +38,7 @@ from redisbehaviors.reservations import (
     Reservations,
 )
 from redisbehaviors.testing import RedisServer
+from tests.support import in_threads
 
 SKUS = ["A", "B", "C", "D"]
 INITIAL = 40
@@ -234,12 +235,8 @@ def contend(server: RedisServer, clients: int, orders: int, stock: int, path: st
             with lock:
                 outcomes[outcome] += 1
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    in_threads(work, clients, timeout=120)
     elapsed = time.perf_counter() - started
     level = Reservations(admin, namespace="hot").stock("HOT")
     result = {
@@ -258,21 +255,27 @@ def contend(server: RedisServer, clients: int, orders: int, stock: int, path: st
     return result
 
 
+HOT_ORDERS = 10  # per client, for 4 units per client: most orders are refused
+
+
+def sold_out(server: RedisServer, clients: int, path: str) -> dict[str, int]:
+    """``contend`` on a hot SKU: every unit held, every other order refused, nothing left."""
+    stock = 4 * clients
+    result = contend(server, clients, HOT_ORDERS, stock, path)
+    assert (result["held"], result["refused"]) == (stock, clients * HOT_ORDERS - stock)
+    assert (result["reserved"], result["available"]) == (stock, 0)
+    return result
+
+
 @pytest.mark.parametrize("clients", [8, 16])
 def test_script_path_never_retries_on_a_hot_sku(spawn_server: Callable[..., RedisServer], clients: int) -> None:
-    orders, stock = 10, 4 * clients
-    result = contend(spawn_server(), clients, orders, stock, "script")
-    assert (result["held"], result["refused"]) == (stock, clients * orders - stock)
-    assert (result["reserved"], result["available"]) == (stock, 0)
-    assert result["evalsha"] == clients * orders, "one EVALSHA per reservation: no retry, no NOSCRIPT"
+    result = sold_out(spawn_server(), clients, "script")
+    assert result["evalsha"] == clients * HOT_ORDERS, "one EVALSHA per reservation: no retry, no NOSCRIPT"
     assert result["reloads"] == 0
 
 
 @pytest.mark.parametrize("clients", [8, 16])
 def test_watch_path_aborts_and_retries_on_a_hot_sku(spawn_server: Callable[..., RedisServer], clients: int) -> None:
-    orders, stock = 10, 4 * clients
-    result = contend(spawn_server(), clients, orders, stock, "watch")
-    assert (result["held"], result["refused"]) == (stock, clients * orders - stock)
-    assert (result["reserved"], result["available"]) == (stock, 0)
-    assert result["attempts"] == result["aborts"] + clients * orders
+    result = sold_out(spawn_server(), clients, "watch")
+    assert result["attempts"] == result["aborts"] + clients * HOT_ORDERS
     assert result["aborts"] > 0, "no WATCH attempt aborted under contention"

@@ -7,7 +7,6 @@ that no longer resolves is a *lost* session (its user is logged out). Figures ar
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -17,24 +16,19 @@ from redisbehaviors.sessions import SessionStore
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
 from redisbehaviors.testing.topology import SentinelSet, manual_failover, primaries, replica_of
-from tests.faults.support import TRANSIENT, limit_memory
+from tests.faults.support import PERSISTENCE, Midway, Retries, killed_and_restarted, limit_memory, write_after
 
 SESSIONS = 300
 
 
 def _create_all(store: SessionStore, fault: Callable[[], None]) -> tuple[list[str], int]:
     tokens: list[str] = []
-    failed = 0
-    injector = threading.Thread(target=fault)
-    while len(tokens) < SESSIONS:
-        if len(tokens) == SESSIONS // 2 and injector.ident is None:
-            injector.start()
-        try:
-            tokens.append(store.create(f"user-{len(tokens)}", {"cart": "3"}))
-        except TRANSIENT:
-            failed += 1
-    injector.join()
-    return tokens, failed
+    retries = Retries()
+    with Midway(fault, at=SESSIONS // 2) as midway:
+        for index in range(SESSIONS):
+            midway.reached(index)
+            tokens.append(retries(lambda i=index: store.create(f"user-{i}", {"cart": "3"})))
+    return tokens, retries.failed
 
 
 def _lost(store: SessionStore, tokens: list[str]) -> int:
@@ -65,16 +59,16 @@ def test_cluster_failover_under_load(stable_cluster: Cluster) -> None:
     client.close()
 
 
-def _created(server: RedisServer, count: int = 200) -> tuple[redis.Redis, SessionStore, list[str]]:
-    client = server.client()
+def _created(client: redis.Redis, count: int = 200) -> tuple[SessionStore, list[str]]:
     store = SessionStore(client, namespace="ops")
-    return client, store, [store.create(f"user-{i}", {"cart": "3"}) for i in range(count)]
+    return store, [store.create(f"user-{i}", {"cart": "3"}) for i in range(count)]
 
 
 @pytest.mark.parametrize("policy", ["noeviction", "allkeys-lru"])
 @pytest.mark.slow
 def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None:
-    client, store, tokens = _created(spawn_server({"maxmemory-policy": policy}))
+    client = spawn_server({"maxmemory-policy": policy}).client()
+    store, tokens = _created(client)
     limit_memory(client)
     filled, refused = 0, 0
     for index in range(8192):  # 8 MB of other data: four times the headroom
@@ -85,11 +79,7 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
             refused += 1
             break
     lost = _lost(store, tokens)
-    try:
-        store.create("late-user")
-        new_session = "created"
-    except redis.exceptions.OutOfMemoryError:
-        new_session = "refused with OOM"
+    new_session = write_after(lambda: store.create("late-user"), "created")
     print(
         f"sessions, {policy}: {len(tokens)} sessions, {filled} kB of other data, {lost} lost; a new one {new_session}"
     )
@@ -100,16 +90,13 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     client.close()
 
 
-@pytest.mark.parametrize("persistence", ["aof-everysec", "none"])
+@pytest.mark.parametrize("persistence", PERSISTENCE)
 @pytest.mark.slow
 def test_restart(spawn_server: Callable[..., RedisServer], persistence: str) -> None:
-    options = {"appendonly": "yes", "appendfsync": "everysec"} if persistence != "none" else {}
-    server = spawn_server(options)
-    client, _, tokens = _created(server)
-    client.close()
-    server.restart()  # SIGKILL, then the same options, port and directory
-    client = server.client()
-    lost = _lost(SessionStore(client, namespace="ops"), tokens)
-    print(f"sessions, kill -9 with {persistence}: {len(tokens)} sessions, {lost} lost")
-    assert lost == (0 if persistence != "none" else len(tokens))
-    client.close()
+    def after(client: redis.Redis, created: tuple[SessionStore, list[str]]) -> tuple[int, int]:
+        tokens = created[1]
+        return len(tokens), _lost(SessionStore(client, namespace="ops"), tokens)
+
+    sessions, lost = killed_and_restarted(spawn_server(PERSISTENCE[persistence]), _created, after)
+    print(f"sessions, kill -9 with {persistence}: {sessions} sessions, {lost} lost")
+    assert lost == (0 if persistence != "none" else sessions)

@@ -17,15 +17,14 @@ from redisbehaviors.ratelimit import (
     Limit,
     RateLimiter,
     SlidingLogLimiter,
-    SlidingWindowCounterLimiter,
     TokenBucketLimiter,
     rate_limit_headers,
     subject_id,
 )
 from redisbehaviors.testing import wait_until
-from tests.support import CountingConnection
+from tests.support import ALGORITHMS, CountingConnection
 
-ALL = [FixedWindowLimiter, SlidingLogLimiter, SlidingWindowCounterLimiter, TokenBucketLimiter]
+ALL = list(ALGORITHMS.values())
 
 
 def server_ms(client: redis.Redis) -> int:

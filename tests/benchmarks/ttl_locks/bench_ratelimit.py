@@ -33,23 +33,14 @@ import pytest
 import redis
 
 from redisbehaviors.ratelimit import (
-    FixedWindowLimiter,
     Limit,
     RateLimiter,
-    SlidingLogLimiter,
-    SlidingWindowCounterLimiter,
-    TokenBucketLimiter,
 )
 from tests.benchmarks.measure import ENTITIES, interleaved_table, memory_per_entity, split_call
+from tests.support import ALGORITHMS
 
 PEER_SCRIPT = Path(__file__).parent / "peers_ratelimit" / "limits_peer.py"
 SUBJECTS = [f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}" for i in range(10_000)]
-ALGORITHMS: dict[str, type[RateLimiter]] = {
-    "fixed window": FixedWindowLimiter,
-    "sliding log": SlidingLogLimiter,
-    "sliding window counter": SlidingWindowCounterLimiter,
-    "token bucket": TokenBucketLimiter,
-}
 ONE, TWO = "ratelimit: one decision vs raw INCR", "ratelimit: two limits vs raw INCR"
 
 
@@ -156,9 +147,7 @@ def test_side_by_side_with_limits(
 
 
 @pytest.mark.parametrize("algorithm", list(ALGORITHMS))
-def test_where_the_time_goes(
-    benchmark: Any, metered: tuple[redis.Redis, redis.Redis], ns: str, algorithm: str
-) -> None:
+def test_where_the_time_goes(benchmark: Any, metered: tuple[redis.Redis, redis.Redis], ns: str, algorithm: str) -> None:
     client, admin = metered
     limiter = ALGORITHMS[algorithm](client, Limit(100, 60_000), namespace=ns)
     subject = _cycling()

@@ -19,22 +19,12 @@ from pytest_bdd import given, parsers, then, when
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.ratelimit import (
     Decision,
-    FixedWindowLimiter,
     Limit,
     RateLimiter,
-    SlidingLogLimiter,
-    SlidingWindowCounterLimiter,
-    TokenBucketLimiter,
 )
 from redisbehaviors.testing import server_ms, wait_until
 from tests.steps.ttl_locks.support import assert_invalid_input, assert_no_keys
-
-ALGORITHMS: dict[str, type[RateLimiter]] = {
-    "fixed window": FixedWindowLimiter,
-    "sliding log": SlidingLogLimiter,
-    "sliding window counter": SlidingWindowCounterLimiter,
-    "token bucket": TokenBucketLimiter,
-}
+from tests.support import ALGORITHMS
 
 Snapshot = dict[str, tuple[str, Any]]  # key -> (TYPE, DUMP)
 
