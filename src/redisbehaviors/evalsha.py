@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - hiredis is a dependency (redis[hiredis
 
 
 def _round_trip(connection: Any, command: tuple[Any, ...]) -> Any:
-    connection.send_command(*command)
+    connection.send_packed_command([_pack(command)] if _pack else connection.pack_command(*command))
     return connection.read_response()
 
 
@@ -72,6 +72,47 @@ def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = 
         raise
     finally:
         pool.release(connection)
+
+
+def run_pipeline(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """``commands`` in one round trip, their replies in order; for commands safe to send again (reads).
+
+    On a plain pooled ``redis.Redis``: packed by hiredis into one buffer on a borrowed connection
+    (redis-py's pipeline spends about 17 µs of Python per command on loopback; measured with the
+    catalog's ``cards``); else a redis-py pipeline without ``MULTI``.  An error reply is raised after
+    every reply was read, as a redis-py pipeline does, so the connection stays in step.
+    """
+    if not is_direct(client) or _pack is None:
+        pipe = client.pipeline(transaction=False)
+        for command in commands:
+            pipe.execute_command(*command)
+        return list(pipe.execute())
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        replies = connection.retry.call_with_retry(
+            lambda: _round_trips(connection, commands), lambda _error: connection.disconnect()
+        )
+    except BaseException:
+        connection.disconnect()
+        raise
+    finally:
+        pool.release(connection)
+    for reply in replies:
+        if isinstance(reply, ResponseError):
+            raise reply
+    return replies
+
+
+def _round_trips(connection: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+    connection.send_packed_command([b"".join(_pack(command) for command in commands)])  # type: ignore[misc]
+    replies: list[Any] = []
+    for _ in commands:
+        try:
+            replies.append(connection.read_response())
+        except ResponseError as error:
+            replies.append(error)
+    return replies
 
 
 class AsyncEvalsha(Evalsha):

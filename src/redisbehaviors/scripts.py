@@ -48,7 +48,8 @@ class LoadedScript:
     A direct call takes :class:`~redisbehaviors.evalsha.Evalsha`'s short path (``EVALSHA`` on a
     connection borrowed from the pool, under its ``Retry``; about 9 µs less client time per call than
     ``Script``'s ``execute_command`` on loopback, docs/ttl_locks/ratelimit.md "Performance"); a call
-    with ``client=`` is redis-py's ``Script``, which loads the script before the pipeline runs.
+    with ``client=`` another client or a pipeline is redis-py's ``Script``, which loads the script
+    before the pipeline runs.
     ``NOSCRIPT`` (after ``SCRIPT FLUSH`` or a restart) loads it again and retries, either way.
     """
 
@@ -59,7 +60,7 @@ class LoadedScript:
         self.sha = self._direct.sha
 
     def __call__(self, keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
-        if client is not None:
+        if client is not None and client is not self._direct.client:
             return self._script(keys=keys, args=args, client=client)
         return self._direct(len(keys), *keys, *args)
 

@@ -39,6 +39,17 @@ def test_fifty_product_cards_take_one_round_trip(redis_target: Any, catalog: Cat
     client.close()
 
 
+def test_a_card_whose_key_holds_another_type_raises_and_the_connection_stays_in_step(
+    r: redis.Redis, catalog: Catalog
+) -> None:
+    """Every reply of the batch is read before the error is raised: the next call reads its own."""
+    r.set(catalog.keys.product("p7"), "not a hash")
+    with pytest.raises(redis.ResponseError, match="^WRONGTYPE"):
+        catalog.cards(["p1", "p7", "p2"], user_id="ana")
+    assert [card.product_id if card else None for card in catalog.cards(["p1", "nope", "p2"])] == ["p1", None, "p2"]
+    assert catalog.client.connection_pool._created_connections == 1
+
+
 def test_a_view_takes_one_round_trip(redis_target: Any, catalog: Catalog, ns: str) -> None:
     client = redis.Redis.from_url(
         redis_target.url, decode_responses=True, protocol=redis_target.protocol, connection_class=CountingConnection

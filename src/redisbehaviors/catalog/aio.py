@@ -126,5 +126,10 @@ class AsyncCatalog(CatalogCore):
 
     async def cards(self, product_ids: Sequence[str], user_id: str | None = None) -> list[ProductCard | None]:
         """See :meth:`redisbehaviors.catalog.Catalog.cards`: one round trip (one pipeline)."""
-        pipe, read = self._cards_pipeline(product_ids, user_id)
-        return [] if pipe is None else read(await pipe.execute())
+        commands, read = self._cards_commands(product_ids, user_id)
+        if not commands:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for command in commands:
+            pipe.execute_command(*command)
+        return read(await pipe.execute())

@@ -17,6 +17,7 @@ import redis
 
 from redisbehaviors.catalog.keys import CatalogKeys
 from redisbehaviors.errors import InvalidInput, UnknownEntity
+from redisbehaviors.evalsha import run_pipeline
 from redisbehaviors.idempotency import OPERATION_TTL_MS, operation_id, validate_operation_ttl
 from redisbehaviors.scripts import load_script
 from redisbehaviors.validation import (
@@ -39,6 +40,8 @@ MAX_FIELD_VALUE_BYTES = 64 * 1024
 MAX_FIELDS = 256
 MAX_BATCH = 1000
 MAX_RECENT = 10_000
+#: What a product card shows, read with one ``HMGET`` per product.
+CARD_FIELDS = ("name", "price", "views", "likes")
 #: The catalog's scripts, each a ``.lua`` file beside this module.
 SCRIPTS = ("put", "like", "view", "incr")
 #: The keys and the arguments of one script call.
@@ -293,22 +296,18 @@ class CatalogCore:
 
     # ------------------------------------------------------------------------------------ batch read
 
-    def _cards_pipeline(
+    def _cards_commands(
         self, product_ids: Sequence[str], user_id: str | None
-    ) -> tuple[Any, Callable[[list[Any]], list[ProductCard | None]]]:
-        """A pipeline of :attr:`client` with the cards' commands queued (``None`` for no ids), and the
-        reader of its replies: an ``HMGET`` per product, then the viewer's ``SMISMEMBER``."""
+    ) -> tuple[list[tuple[Any, ...]], Callable[[list[Any]], list[ProductCard | None]]]:
+        """The cards' commands (none for no ids), sent together in one round trip, and the reader of
+        their replies: an ``HMGET`` per product, then the viewer's ``SMISMEMBER``."""
         ids = _validate_ids(product_ids, "product id")
         viewer = validate_id(user_id, "user id") if user_id is not None else None
         read = partial(self._read_cards, ids, viewer is not None)
-        if not ids:
-            return None, read
-        pipe = self.client.pipeline(transaction=False)
-        for product_id in ids:
-            pipe.hmget(self.keys.product(product_id), ["name", "price", "views", "likes"])
-        if viewer:
-            pipe.smismember(self.keys.favorites(viewer), ids)
-        return pipe, read
+        commands: list[tuple[Any, ...]] = [("HMGET", self.keys.product(i), *CARD_FIELDS) for i in ids]
+        if viewer and ids:
+            commands.append(("SMISMEMBER", self.keys.favorites(viewer), *ids))
+        return commands, read
 
     def _read_cards(self, ids: list[str], with_viewer: bool, replies: list[Any]) -> list[ProductCard | None]:
         flags = self._flags(replies[-1]) if with_viewer else [False] * len(ids)
@@ -440,5 +439,5 @@ class Catalog(CatalogCore):
 
     def cards(self, product_ids: Sequence[str], user_id: str | None = None) -> list[ProductCard | None]:
         """Product cards for a listing page in one round trip; None where a product does not exist."""
-        pipe, read = self._cards_pipeline(product_ids, user_id)
-        return [] if pipe is None else read(pipe.execute())
+        commands, read = self._cards_commands(product_ids, user_id)
+        return read(run_pipeline(self.client, commands)) if commands else []
