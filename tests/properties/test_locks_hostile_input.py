@@ -28,15 +28,9 @@ from redisbehaviors.locks.aio import AsyncLease
 from redisbehaviors.locks.fenced import MAX_FENCE
 from redisbehaviors.locks.lock import MAX_TTL_MS
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.properties.support import HUGE, NOT_SCALARS, STRANGE_FLOATS, one_of_these
 
 # ------------------------------------------------------------------------------------------ hostile values
-
-HUGE = [10**5000, -(10**5000), 2**63, -(2**63) - 1, 2**64, 10**30]
-
-
-def one_of_these(values: list[Any]) -> st.SearchStrategy[Any]:
-    """``sampled_from`` by index: Hypothesis prints a strategy's arguments, and ``repr(10**5000)`` raises."""
-    return st.integers(0, len(values) - 1).map(values.__getitem__)
 
 
 def hashable(value: Any) -> bool:
@@ -47,13 +41,8 @@ def hashable(value: Any) -> bool:
     return True
 
 
-STRANGE_FLOATS = [float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 0.5, 1.0]
 WRONG_TYPES = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.binary(max_size=8),
-    st.lists(st.integers(), max_size=2),
-    st.dictionaries(st.text(max_size=2), st.integers(), max_size=1),
+    *NOT_SCALARS,
     st.sampled_from(STRANGE_FLOATS),
     st.floats(allow_nan=True, allow_infinity=True),
     st.builds(object),
@@ -229,21 +218,30 @@ def make_client(world: World, kind: Any, client: redis.asyncio.Redis | None) -> 
 
 SHORT_IDS = st.text(ID_CHARS, min_size=1, max_size=15)  # valid identifiers, too short for an acquire's secret
 
-SYNC_CASES: dict[str, tuple[Callable[[World], st.SearchStrategy[Any]], Callable[[World, Any], Any]]] = {
-    "FencedLock(client)": (
-        lambda w: clients(w, async_kind=False),
-        lambda w, v: FencedLock(make_client(w, v, None), "p"),
-    ),
-    "FencedLock(name)": (lambda w: bad_identifiers(), lambda w, v: FencedLock(w.r, v, namespace=w.ns)),
-    "FencedLock(namespace)": (lambda w: bad_namespaces(), lambda w, v: FencedLock(w.r, "p", namespace=v)),
-    "FencedLock(ttl_ms)": (
-        lambda w: not_an_int_within(1, MAX_TTL_MS),
-        lambda w, v: FencedLock(w.r, "p", namespace=w.ns, ttl_ms=v),
-    ),
-    "FencedLock(max_wait)": (lambda w: bad_seconds(), lambda w, v: FencedLock(w.r, "p", namespace=w.ns, max_wait=v)),
-    "FencedLock(operation_ttl_ms)": (
-        lambda w: not_an_int_within(1, 86_400_000),
-        lambda w, v: FencedLock(w.r, "p", namespace=w.ns, operation_ttl_ms=v),
+Values = Callable[[World], st.SearchStrategy[Any]]
+SyncCases = dict[str, tuple[Values, Callable[[World, Any], Any]]]
+
+
+def construction(kind: type, **settings: Values) -> SyncCases:
+    """The cases of a constructor ``kind(client, name, namespace=…, **settings)``: each argument hostile
+    in turn, the others valid."""
+    name = kind.__name__
+    cases: SyncCases = {
+        f"{name}(client)": (lambda w: clients(w, async_kind=False), lambda w, v: kind(make_client(w, v, None), "p")),
+        f"{name}(name)": (lambda w: bad_identifiers(), lambda w, v: kind(w.r, v, namespace=w.ns)),
+        f"{name}(namespace)": (lambda w: bad_namespaces(), lambda w, v: kind(w.r, "p", namespace=v)),
+    }
+    for setting, values in settings.items():
+        cases[f"{name}({setting})"] = (values, lambda w, v, s=setting: kind(w.r, "p", namespace=w.ns, **{s: v}))
+    return cases
+
+
+SYNC_CASES: SyncCases = {
+    **construction(
+        FencedLock,
+        ttl_ms=lambda w: not_an_int_within(1, MAX_TTL_MS),
+        max_wait=lambda w: bad_seconds(),
+        operation_ttl_ms=lambda w: not_an_int_within(1, 86_400_000),
     ),
     "try_acquire(ttl_ms)": (lambda w: given_(not_an_int_within(1, MAX_TTL_MS)), lambda w, v: w.lock.try_acquire(v)),
     "try_acquire(operation_id)": (
@@ -270,19 +268,10 @@ SYNC_CASES: dict[str, tuple[Callable[[World], st.SearchStrategy[Any]], Callable[
         lambda w: st.one_of(st.integers(), st.text(max_size=3), st.booleans(), st.binary(max_size=2)),
         lambda w, v: w.lease.keep_alive(on_lost=v),
     ),
-    "FencedResource(client)": (
-        lambda w: clients(w, async_kind=False),
-        lambda w, v: FencedResource(make_client(w, v, None), "p"),
-    ),
-    "FencedResource(name)": (lambda w: bad_identifiers(), lambda w, v: FencedResource(w.r, v, namespace=w.ns)),
-    "FencedResource(namespace)": (lambda w: bad_namespaces(), lambda w, v: FencedResource(w.r, "p", namespace=v)),
-    "FencedResource(log_length)": (
-        lambda w: not_an_int_within(0, 10**6),
-        lambda w, v: FencedResource(w.r, "p", namespace=w.ns, log_length=v),
-    ),
-    "FencedResource(operation_ttl_ms)": (
-        lambda w: not_an_int_within(1, 86_400_000),
-        lambda w, v: FencedResource(w.r, "p", namespace=w.ns, operation_ttl_ms=v),
+    **construction(
+        FencedResource,
+        log_length=lambda w: not_an_int_within(0, 10**6),
+        operation_ttl_ms=lambda w: not_an_int_within(1, 86_400_000),
     ),
     "write(fence)": (lambda w: not_an_int_within(1, MAX_FENCE), lambda w, v: w.profile.write(v, {"a": "1"})),
     "write(fields)": (lambda w: bad_fields(), lambda w, v: w.profile.write(w.lease.fence, v)),
@@ -324,7 +313,6 @@ def _keep_alive(lease: AsyncLease, **kwargs: Any) -> Any:
     return start()
 
 
-Values = Callable[[World], st.SearchStrategy[Any]]
 ASYNC_CASES: dict[str, tuple[Values, Callable[[redis.asyncio.Redis, World, Any], Any]]] = {
     "AsyncFencedLock(client)": (
         lambda w: clients(w, async_kind=True),

@@ -6,8 +6,8 @@ too long or carry a character that would change the key schema (braces, colon, w
 characters, non-ASCII, a lone surrogate), malformed stream ids, payloads that are not JSON, wrong types.
 Every call must raise ``InvalidInput`` (or the error its docs name) and leave the keyspace exactly as it
 was (``DUMP`` of every key before and after): no partial write, no crash, no traceback of another type.
-The strategies are shared with ``test_reservations_hostile_input.py``.  Bounded under ``CI`` by the
-root conftest's Hypothesis profile.
+The strategies, shared with ``test_reservations_hostile_input.py``, are in ``tests/properties/support.py``.
+Bounded under ``CI`` by the root conftest's Hypothesis profile.
 """
 
 from __future__ import annotations
@@ -18,60 +18,14 @@ from typing import Any
 
 import pytest
 import redis
-from hypothesis import given
 from hypothesis import strategies as st
 
-from redisbehaviors.errors import InvalidInput
 from redisbehaviors.media import Job, MediaKeys, MediaPipeline, Monitor, ServerFeatures, Worker
 from redisbehaviors.media.handlers import noop
-
-#: Values wrong for almost every parameter: huge and edge integers, non-finite floats, wrong types.
-HUGE_INTS = [10**5000, -(10**5000), 2**63, -(2**63) - 1, 2**64, 10**20]
-ODD_FLOATS = [float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 0.5, -0.0]
-WRONG_TYPES: list[Any] = [b"bytes", [], {}, (), object(), {1, 2}, bytearray(b"x")]
-FORBIDDEN = ["{", "}", ":", " ", "\n", "\t", "\x00", "\r", "é", "\ud800", "/", "*", "?", "[", "🙂"]
+from tests.properties.support import bad_flags, bad_ids, bad_ints, bad_optional_ints, each_refused
 
 #: What the tests saw, per entry point: printed by the last test of each module.
 SEEN: Counter[str] = Counter()
-
-
-def bad_ints(minimum: int, maximum: int) -> st.SearchStrategy[Any]:
-    """Integers outside ``[minimum, maximum]``, huge integers, floats, strings, bools and other types."""
-    return st.one_of(
-        st.integers(max_value=minimum - 1),
-        st.integers(min_value=maximum + 1),
-        st.sampled_from([v for v in HUGE_INTS if not minimum <= v <= maximum]),
-        st.sampled_from(ODD_FLOATS),
-        st.sampled_from([True, False, "1", "10", None, *WRONG_TYPES]),
-    )
-
-
-def bad_optional_ints(minimum: int, maximum: int) -> st.SearchStrategy[Any]:
-    """Like :func:`bad_ints`, for a parameter where None means "not given" (so None is left out)."""
-    return bad_ints(minimum, maximum).filter(lambda v: v is not None)
-
-
-def bad_ids(max_length: int = 128, *, none_ok: bool = False) -> st.SearchStrategy[Any]:
-    """Strings an identifier must refuse (empty, too long, a character that would change the key schema)
-    and values that are not strings."""
-    forbidden = st.builds(
-        lambda head, bad, tail: head + bad + tail,
-        st.text("ab1_", max_size=5),
-        st.sampled_from(FORBIDDEN),
-        st.text("ab1_", max_size=5),
-    )
-    others = [b"id", 5, 5.0, True, 2**63, *WRONG_TYPES]  # (10**5000 here breaks the repr of a filter)
-    if not none_ok:
-        others.append(None)
-    return st.one_of(
-        st.just(""),
-        st.text("a", min_size=max_length + 1, max_size=max_length + 50),
-        forbidden,
-        st.text(min_size=1, max_size=20).filter(
-            lambda s: not all(c.isascii() and (c.isalnum() or c in "_.@+-") for c in s)
-        ),
-        st.sampled_from(others),
-    )
 
 
 def bad_stream_ids() -> st.SearchStrategy[Any]:
@@ -107,15 +61,6 @@ def bad_stream_ids() -> st.SearchStrategy[Any]:
             lambda s: not (s.count("-") == 1 and all(p.isascii() and p.isdigit() for p in s.split("-")))
         ),
     )
-
-
-def bad_flags() -> st.SearchStrategy[Any]:
-    return st.sampled_from(["yes", "", 1, 0, 1.0, None, b"1", []])
-
-
-def snapshot(client: redis.Redis) -> dict[str, Any]:
-    """Every key of the database with its serialised value (``DUMP``) and whether it expires."""
-    return {name: (client.dump(name), client.pttl(name) > 0) for name in sorted(client.scan_iter(count=1000))}
 
 
 # ------------------------------------------------------------------------------------------ the entry points
@@ -299,16 +244,7 @@ def media(r: redis.Redis, ns: str) -> MediaPipeline:
 def test_every_hostile_value_is_refused_and_nothing_is_written(
     media: MediaPipeline, r: redis.Redis, entry: str, values: st.SearchStrategy[Any], call: Call
 ) -> None:
-    before = snapshot(r)
-
-    @given(value=values)
-    def refused(value: Any) -> None:
-        with pytest.raises(InvalidInput):
-            call(media, value)
-        SEEN[entry] += 1
-        assert snapshot(r) == before
-
-    refused()
+    each_refused(media, r, values, call, SEEN, entry)
 
 
 def test_the_figures() -> None:

@@ -1,7 +1,7 @@
 """Hostile input for every public entry point of the reservation service, both engines and the
 optimistic path: each refused with ``InvalidInput`` (or the documented subclass) and nothing written.
 
-The hostile strategies and the keyspace snapshot are those of ``test_media_hostile_input.py``: huge
+The hostile strategies and the keyspace snapshot are the media pipeline's (``tests/properties/support.py``): huge
 integers, non-finite floats, bools, wrong types, identifiers that are empty, too long or carry a
 character the key schema forbids, malformed order lines.  Bounded under ``CI`` by the root conftest's
 Hypothesis profile.
@@ -15,10 +15,8 @@ from typing import Any
 
 import pytest
 import redis
-from hypothesis import given
 from hypothesis import strategies as st
 
-from redisbehaviors.errors import InvalidInput
 from redisbehaviors.reservations import (
     FunctionEngine,
     OptimisticReservations,
@@ -28,7 +26,7 @@ from redisbehaviors.reservations import (
     deploy_library,
 )
 from redisbehaviors.reservations.model import MAX_QUANTITY, MAX_STOCK, MAX_TTL_MS
-from tests.properties.test_media_hostile_input import bad_flags, bad_ids, bad_ints, snapshot
+from tests.properties.support import bad_flags, bad_ids, bad_ints, each_refused
 
 SEEN: Counter[str] = Counter()
 INT64_MAX = 2**63 - 1
@@ -156,16 +154,7 @@ def service(request: pytest.FixtureRequest, r: redis.Redis, ns: str) -> Reservat
 def test_every_hostile_value_is_refused_and_nothing_is_written(
     service: Reservations, r: redis.Redis, entry: str, values: st.SearchStrategy[Any], call: Call
 ) -> None:
-    before = snapshot(r)
-
-    @given(value=values)
-    def refused(value: Any) -> None:
-        with pytest.raises(InvalidInput):
-            call(service, value)
-        SEEN[entry] += 1
-        assert snapshot(r) == before
-
-    refused()
+    each_refused(service, r, values, call, SEEN, entry)
 
 
 def test_the_figures() -> None:

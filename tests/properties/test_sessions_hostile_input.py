@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.sessions import SessionStore
 from redisbehaviors.sessions.store import MAX_LIFETIME_MS
+from tests.properties.support import HUGE
 from tests.properties.test_locks_hostile_input import (
-    HUGE,
     WRONG_TYPES,
     bad_field_values,
     bad_identifiers,
