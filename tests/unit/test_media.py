@@ -141,6 +141,17 @@ def test_submit_many_is_one_round_trip_and_dedupes_by_job_id(media: MediaPipelin
     assert media.submit_many([]) == []
 
 
+def test_submit_many_after_script_flush_loads_the_script_and_submits_each_job_once(
+    media: MediaPipeline, r: redis.Redis
+) -> None:
+    media.submit("tag", {"i": 0}, job_id="first")
+    r.script_flush()
+    done = media.submit_many([("tag", {"i": i}, f"j{i}") for i in range(5)])
+    assert [d.duplicate for d in done] == [False] * 5
+    assert r.xlen(media.keys.jobs) == 6
+    assert r.script_exists(media._submit.sha) == [True]
+
+
 def test_submit_many_validates_every_job_before_sending_any(media: MediaPipeline, r: redis.Redis) -> None:
     with pytest.raises(InvalidInput, match="kind 'bad kind'"):
         media.submit_many([("tag", {}, None), ("tag", {}, "j1"), ("bad kind", {}, None)])

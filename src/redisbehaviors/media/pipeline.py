@@ -30,8 +30,10 @@ from functools import cached_property
 from typing import Any
 
 import redis
+from redis.exceptions import NoScriptError
 
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.evalsha import run_pipeline
 from redisbehaviors.idempotency import OPERATION_TTL_MS, new_operation_id, validate_operation_ttl
 from redisbehaviors.media.errors import NotReplayable, UnknownDeadLetter
 from redisbehaviors.media.keys import MediaKeys
@@ -384,12 +386,15 @@ class MediaPipeline:
             prepared.append(self._prepare_submit(*job))
         if not prepared:
             return []
-        pipe = self.client.pipeline(transaction=False)
-        for keys, args, _ in prepared:
-            self._send_submit(pipe, keys, args)
+        # Sent again whole after a lost reply or NOSCRIPT: each submit carries its operation id.
+        commands = [("EVALSHA", self._submit.sha, len(keys), *keys, *args) for keys, args, _ in prepared]
+        try:
+            replies = run_pipeline(self.client, commands)
+        except NoScriptError:  # the script cache was emptied (SCRIPT FLUSH, a restart)
+            self.client.script_load(self._submit.script)
+            replies = run_pipeline(self.client, commands)
         return [
-            Submitted(reply[0], chosen, bool(reply[1]))
-            for (_, _, chosen), reply in zip(prepared, pipe.execute(), strict=True)
+            Submitted(reply[0], chosen, bool(reply[1])) for (_, _, chosen), reply in zip(prepared, replies, strict=True)
         ]
 
     # ------------------------------------------------------------------------------------ reading
