@@ -9,19 +9,14 @@ Same keys, same scripts, same decisions, same names with an ``Async`` prefix; ``
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
-
 import redis.asyncio
 
 from redisbehaviors.evalsha import AsyncEvalsha
-from redisbehaviors.ratelimit.limit import Decision, Limit
+from redisbehaviors.ratelimit.limit import Decision
 from redisbehaviors.ratelimit.limiter import (
     MAX_LOG_AMOUNT,
-    OPERATION_TTL_MS,
     LimiterCore,
     operation_token,
-    validate_client_kind,
 )
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
@@ -31,26 +26,9 @@ ASYNC_CLIENTS = (redis.asyncio.Redis, redis.asyncio.RedisCluster)
 class AsyncRateLimiter(LimiterCore):
     """See :class:`redisbehaviors.ratelimit.RateLimiter`; ``client`` is a ``redis.asyncio`` client."""
 
-    def __init__(
-        self,
-        client: AsyncClient,
-        limits: Limit | Iterable[Limit],
-        *,
-        namespace: str = "ratelimit",
-        deny_cache_size: int = 0,
-        clock: Callable[[], float] = time.monotonic,
-        operation_ttl_ms: int = OPERATION_TTL_MS,
-    ) -> None:
-        validate_client_kind(client, ASYNC_CLIENTS, "redis.asyncio.Redis or redis.asyncio.RedisCluster")
-        super().__init__(
-            client,
-            limits,
-            namespace=namespace,
-            deny_cache_size=deny_cache_size,
-            clock=clock,
-            operation_ttl_ms=operation_ttl_ms,
-            evalsha=AsyncEvalsha,
-        )
+    _clients = ASYNC_CLIENTS
+    _client_kind = "redis.asyncio.Redis or redis.asyncio.RedisCluster"
+    _evalsha = AsyncEvalsha
 
     async def hit(self, who: str, route: str = "any", cost: int = 1, *, operation_id: str | None = None) -> Decision:
         """See :meth:`redisbehaviors.ratelimit.RateLimiter.hit`."""

@@ -78,17 +78,22 @@ class LimiterCore:
     algorithm: ClassVar[str]
     max_amount: ClassVar[int] = 10**9
 
+    #: The clients a limiter of this kind takes, and how the refusal names them; the script runner.
+    _clients: ClassVar[tuple[type, ...]] = SYNC_CLIENTS
+    _client_kind: ClassVar[str] = "redis.Redis or redis.RedisCluster"
+    _evalsha: ClassVar[type[Evalsha]] = Evalsha
+
     def __init__(
         self,
         client: Any,
         limits: Limit | Iterable[Limit],
         *,
-        namespace: str,
-        deny_cache_size: int,
-        clock: Callable[[], float],
-        operation_ttl_ms: int,
-        evalsha: type[Evalsha],
+        namespace: str = "ratelimit",
+        deny_cache_size: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        operation_ttl_ms: int = OPERATION_TTL_MS,
     ) -> None:
+        validate_client_kind(client, self._clients, self._client_kind)
         self.client = client
         self.keys = RateLimitKeys(validate_namespace(namespace))
         self.limits = self._validate_limits(limits)
@@ -101,7 +106,7 @@ class LimiterCore:
         self._clock = clock
         self._denials: OrderedDict[str, _Denial] = OrderedDict()  # subject -> its last refusal
         self._denials_lock = threading.Lock()  # one limiter may serve many threads
-        self._script = evalsha(client, script_source(__package__, self.algorithm, preludes=("_common",)))
+        self._script = self._evalsha(client, script_source(__package__, self.algorithm, preludes=("_common",)))
         # Everything of a call's arguments that does not depend on the request, computed once.
         self._prefix = f"{namespace}:{{"
         self._suffixes = tuple(self.keys.suffix(self.algorithm, x.amount, x.window_ms) for x in self.limits)
@@ -220,27 +225,6 @@ class RateLimiter(LimiterCore):
 
     ``operation_ttl_ms``: how long a hit is recognised when it is sent again after a lost reply.
     """
-
-    def __init__(
-        self,
-        client: redis.Redis | redis.RedisCluster,
-        limits: Limit | Iterable[Limit],
-        *,
-        namespace: str = "ratelimit",
-        deny_cache_size: int = 0,
-        clock: Callable[[], float] = time.monotonic,
-        operation_ttl_ms: int = OPERATION_TTL_MS,
-    ) -> None:
-        validate_client_kind(client, SYNC_CLIENTS, "redis.Redis or redis.RedisCluster")
-        super().__init__(
-            client,
-            limits,
-            namespace=namespace,
-            deny_cache_size=deny_cache_size,
-            clock=clock,
-            operation_ttl_ms=operation_ttl_ms,
-            evalsha=Evalsha,
-        )
 
     def hit(self, who: str, route: str = "any", cost: int = 1, *, operation_id: str | None = None) -> Decision:
         """Decide one request of ``cost`` units by ``who`` (an IP address or an id) on ``route``.
