@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 import redis
 
 from redisbehaviors.ratelimit import (
@@ -15,6 +16,8 @@ from redisbehaviors.ratelimit import (
     SlidingWindowCounterLimiter,
     TokenBucketLimiter,
 )
+from redisbehaviors.testing.plugin import RedisTarget
+from redisbehaviors.testing.tls import TlsServer, start_tls_server
 
 #: The four rate limiters, by the names ``features/ttl_locks/ratelimit.feature`` gives their algorithms.
 ALGORITHMS: dict[str, type[RateLimiter]] = {
@@ -46,3 +49,13 @@ def in_threads(work: Callable[[int], object], count: int, timeout: float | None 
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
+
+
+def running_tls_server(redis_target: RedisTarget) -> Iterator[TlsServer]:
+    """The body of a ``tls_server`` fixture: a TLS-only server started from the run's binary, stopped
+    afterwards; the test is skipped when the run has no binary to start."""
+    if redis_target.binary is None:
+        pytest.skip("needs a redis-server binary to start a TLS server")
+    server = start_tls_server(redis_target.binary)
+    yield server
+    server.stop()

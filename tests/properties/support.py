@@ -46,15 +46,20 @@ ODD_VALUES: list[Any] = [b"bytes", [], {}, (), object(), {1, 2}, bytearray(b"x")
 ID_BREAKERS = ["{", "}", ":", " ", "\n", "\t", "\x00", "\r", "é", "\ud800", "/", "*", "?", "[", "🙂"]
 
 
-def bad_ints(minimum: int, maximum: int) -> st.SearchStrategy[Any]:
-    """Integers outside ``[minimum, maximum]``, huge integers, floats, strings, bools and other types."""
+def outside(minimum: int, maximum: int, huge: list[int], *others: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Integers below ``minimum`` or above ``maximum``, those of ``huge`` outside the range, and ``others``."""
     return st.one_of(
         st.integers(max_value=minimum - 1),
         st.integers(min_value=maximum + 1),
-        st.sampled_from([v for v in HUGE_INTS if not minimum <= v <= maximum]),
-        st.sampled_from(ODD_FLOATS),
-        st.sampled_from([True, False, "1", "10", None, *ODD_VALUES]),
+        st.sampled_from([v for v in huge if not minimum <= v <= maximum]),
+        *others,
     )
+
+
+def bad_ints(minimum: int, maximum: int) -> st.SearchStrategy[Any]:
+    """Integers outside ``[minimum, maximum]``, huge integers, floats, strings, bools and other types."""
+    odd = st.sampled_from([True, False, "1", "10", None, *ODD_VALUES])
+    return outside(minimum, maximum, HUGE_INTS, st.sampled_from(ODD_FLOATS), odd)
 
 
 def bad_optional_ints(minimum: int, maximum: int) -> st.SearchStrategy[Any]:

@@ -18,7 +18,8 @@ import pytest
 
 from redisbehaviors.cli import main
 from redisbehaviors.cli.connection import EXIT_UNAVAILABLE, redact, scrub
-from redisbehaviors.testing.tls import TlsServer, start_tls_server
+from redisbehaviors.testing.tls import TlsServer
+from tests.support import running_tls_server
 from tests.unit.test_acl import AclUser, acl_user, documented_rule
 
 __all__ = ["acl_user"]  # the fixture, imported for its use here
@@ -193,11 +194,7 @@ def test_the_media_tool_needs_no_info_for_its_acl_user(
 
 @pytest.fixture(scope="module")
 def tls_server(redis_target: Any) -> Iterator[TlsServer]:
-    if redis_target.binary is None:
-        pytest.skip("needs a redis-server binary to start a TLS server")
-    server = start_tls_server(redis_target.binary)
-    yield server
-    server.stop()
+    yield from running_tls_server(redis_target)
 
 
 @pytest.mark.parametrize("tool", list(TOOLS))

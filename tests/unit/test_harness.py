@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -97,28 +98,26 @@ def test_the_plugin_stops_its_server_after_the_run_even_when_tests_fail(
     assert port_is_free(int((tmp_path / "port.txt").read_text()))
 
 
-def test_an_unknown_tag_fails_collection(tmp_path: Path) -> None:
-    (tmp_path / "x.feature").write_text("Feature: F\n  @no_such_tag\n  Scenario: S\n    Given nothing\n")
+def _run_tagged_scenario(tmp_path: Path, tag: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A feature of one scenario tagged ``@tag`` (its one step does nothing), run with ``args``."""
+    (tmp_path / "x.feature").write_text(f"Feature: F\n  @{tag}\n  Scenario: S\n    Given nothing\n")
     body = """
         from pytest_bdd import given, scenarios
         scenarios("x.feature")
         @given("nothing")
         def nothing(): pass
     """
-    result = _run_pytest(tmp_path, body, "--strict-markers")
+    return _run_pytest(tmp_path, body, *args)
+
+
+def test_an_unknown_tag_fails_collection(tmp_path: Path) -> None:
+    result = _run_tagged_scenario(tmp_path, "no_such_tag", "--strict-markers")
     assert result.returncode != 0
     assert "no_such_tag" in result.stdout
 
 
 def test_version_tags_skip_with_the_reason(tmp_path: Path) -> None:
-    (tmp_path / "x.feature").write_text("Feature: F\n  @since_99_0\n  Scenario: S\n    Given nothing\n")
-    body = """
-        from pytest_bdd import given, scenarios
-        scenarios("x.feature")
-        @given("nothing")
-        def nothing(): pass
-    """
-    result = _run_pytest(tmp_path, body, "--strict-markers", "-rs")
+    result = _run_tagged_scenario(tmp_path, "since_99_0", "--strict-markers", "-rs")
     assert result.returncode == 0, result.stdout
     assert "needs Redis >= 99.0" in result.stdout
 
@@ -238,10 +237,8 @@ ORDINARY_TESTS = """
         assert r.get(key("k")) == "v"
 """
 
-
-def test_a_scenario_that_leaves_a_runaway_script_fails_alone(redis_target: RedisTarget, tmp_path: Path) -> None:
-    setting = _threshold_setting(redis_target)
-    body = f"""
+#: Helpers of a generated module whose tests leave a script running: ``_busy(r)`` says one runs.
+BUSY_HELPERS = """
         import threading
 
         import redis
@@ -253,7 +250,17 @@ def test_a_scenario_that_leaves_a_runaway_script_fails_alone(redis_target: Redis
             except redis.ResponseError as exc:
                 return str(exc).startswith("BUSY")
             return False
+"""
 
+
+def _with_ordinary_tests(body: str, numbers: Iterable[int]) -> str:
+    """The test module ``body`` (dedented) with an ordinary test numbered each of ``numbers`` around its own."""
+    return textwrap.dedent(body) + "".join(textwrap.dedent(ORDINARY_TESTS.format(n=n)) for n in numbers)
+
+
+def test_a_scenario_that_leaves_a_runaway_script_fails_alone(redis_target: RedisTarget, tmp_path: Path) -> None:
+    setting = _threshold_setting(redis_target)
+    body = f"""
         def test_0_leaves_a_runaway_script_and_a_changed_setting(r, redis_target):
             r.config_set("{setting}", "100")  # not through server_config: nobody restores it
             runaway = redis_target.client()
@@ -263,7 +270,7 @@ def test_a_scenario_that_leaves_a_runaway_script_fails_alone(redis_target: Redis
         def test_9_the_setting_is_back(r):
             assert r.config_get("{setting}") == {{"{setting}": "5000"}}
     """
-    body = textwrap.dedent(body) + "".join(textwrap.dedent(ORDINARY_TESTS.format(n=n)) for n in range(1, 6))
+    body = _with_ordinary_tests(BUSY_HELPERS + body, range(1, 6))
     result = _run_pytest(tmp_path, body, *_own_server_args(redis_target))
     # The bad test's own body passes; its teardown is the one error. Nothing else fails.
     assert "7 passed" in result.stdout and " 1 error" in result.stdout, result.stdout
@@ -280,18 +287,6 @@ def test_an_unkillable_script_a_pause_or_a_shutdown_each_fail_alone_and_the_serv
         pytest.skip("CLIENT PAUSE ALL needs 6.2")
     setting = _threshold_setting(redis_target)
     body = f"""
-        import threading
-
-        import redis
-        from redisbehaviors.testing import wait_until
-
-        def _busy(r):
-            try:
-                r.ping()
-            except redis.ResponseError as exc:
-                return str(exc).startswith("BUSY")
-            return False
-
         def test_0_leaves_a_script_that_wrote(r, key, redis_target):
             r.config_set("{setting}", "100")
             runaway = redis_target.client()
@@ -308,7 +303,7 @@ def test_an_unkillable_script_a_pause_or_a_shutdown_each_fail_alone_and_the_serv
             except redis.ConnectionError:
                 pass
     """
-    body = textwrap.dedent(body) + "".join(textwrap.dedent(ORDINARY_TESTS.format(n=n)) for n in (1, 3, 5))
+    body = _with_ordinary_tests(BUSY_HELPERS + body, (1, 3, 5))
     result = _run_pytest(tmp_path, body, "-rN", *_own_server_args(redis_target))  # -rN: each error text once
     assert "6 passed" in result.stdout and " 3 errors" in result.stdout, result.stdout
     assert "failed" not in result.stdout.splitlines()[-1], result.stdout
@@ -330,7 +325,7 @@ def test_a_scenario_that_kills_every_client_connection_breaks_nothing(
         def test_0_kills_every_normal_client(r):
             assert r.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes") >= 1
     """
-    body = textwrap.dedent(body) + "".join(textwrap.dedent(ORDINARY_TESTS.format(n=n)) for n in (1, 2))
+    body = _with_ordinary_tests(body, (1, 2))
     result = _run_pytest(tmp_path, body, *_own_server_args(redis_target))
     assert result.stdout.splitlines()[-1].startswith("3 passed"), result.stdout
     assert "restarted" not in result.stdout, result.stdout

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -426,22 +428,28 @@ def test_a_client_returning_bytes_is_refused_at_construction(redis_target: Redis
     raw.close()
 
 
+@contextmanager
+def acl_client(r: redis.Redis, redis_target: RedisTarget, user: str, *rules: str) -> Iterator[redis.Redis]:
+    """A client of ``user``, created now with ``rules`` (password ``pw``) and deleted afterwards."""
+    if not redis_target.owned:
+        pytest.skip("creates an ACL user")
+    r.execute_command("ACL", "SETUSER", user, "on", ">pw", *rules)
+    client = redis_target.client(username=user, password="pw")
+    try:
+        yield client
+    finally:
+        client.close()
+        r.execute_command("ACL", "DELUSER", user)
+
+
 def test_features_come_from_hello_so_a_user_without_info_can_detect_them(
     r: redis.Redis, redis_target: RedisTarget, ns: str
 ) -> None:
-    if not redis_target.owned:
-        pytest.skip("creates an ACL user")
-    user = f"rbt-noinfo-{ns}"
-    r.execute_command("ACL", "SETUSER", user, "on", ">pw", "~*", "+@all", "-info")
-    try:
-        client = redis_target.client(username=user, password="pw")
+    with acl_client(r, redis_target, f"rbt-noinfo-{ns}", "~*", "+@all", "-info") as client:
         with pytest.raises(redis.exceptions.NoPermissionError):
             client.info("server")
         newer = redis_target.version >= (8, 2, 0)
         assert ServerFeatures.detect(client) == ServerFeatures(xackdel=newer, trim_acked=newer)
-        client.close()
-    finally:
-        r.execute_command("ACL", "DELUSER", user)
 
 
 def test_a_worker_recreates_a_lost_group_and_reports_the_reset(r: redis.Redis, ns: str) -> None:
@@ -473,12 +481,7 @@ def test_a_worker_recreates_a_lost_group_and_reports_the_reset(r: redis.Redis, n
 def test_a_refused_lease_extension_stops_the_worker_instead_of_dead_lettering_the_job(
     r: redis.Redis, redis_target: RedisTarget, ns: str
 ) -> None:
-    if not redis_target.owned:
-        pytest.skip("creates an ACL user")
-    user = f"rbt-noclaim-{ns}"
-    r.execute_command("ACL", "SETUSER", user, "on", ">pw", f"~{ns}:*", "+@all", "-xclaim")
-    client = redis_target.client(username=user, password="pw")
-    try:
+    with acl_client(r, redis_target, f"rbt-noclaim-{ns}", f"~{ns}:*", "+@all", "-xclaim") as client:
         media = MediaPipeline(client, namespace=ns, pipeline="p", lease_ms=60_000, max_deliveries=1, features=FALLBACK)
         for n in range(3):
             media.submit("transcode", {"work_ms": 300}, job_id=f"j{n}")
@@ -489,9 +492,6 @@ def test_a_refused_lease_extension_stops_the_worker_instead_of_dead_lettering_th
         assert worker.stopping and worker.stats.dead_lettered == 0
         assert media.dead_letter_count() == 0
         assert len(r.xpending_range(media.keys.jobs, "workers", "-", "+", 10)) == 3  # reclaimed after the lease
-    finally:
-        client.close()
-        r.execute_command("ACL", "DELUSER", user)
 
 
 def _consumer_verdict(monitor: Monitor, name: str) -> str:

@@ -17,17 +17,14 @@ import redis
 import redis.asyncio
 
 from redisbehaviors.media.pipeline import ServerFeatures
-from redisbehaviors.testing.tls import TlsServer, start_tls_server
+from redisbehaviors.testing.tls import TlsServer
+from tests.support import running_tls_server
 from tests.unit.component_flows import FLOWS
 
 
 @pytest.fixture(scope="module")
 def tls_server(redis_target: Any) -> Iterator[TlsServer]:
-    if redis_target.binary is None:
-        pytest.skip("needs a redis-server binary to start a TLS server")
-    server = start_tls_server(redis_target.binary)
-    yield server
-    server.stop()
+    yield from running_tls_server(redis_target)
 
 
 @pytest.fixture

@@ -87,9 +87,7 @@ def pool(request: pytest.FixtureRequest) -> Iterator[Callable[[int], ThreadPoolE
         executor.shutdown()
 
 
-def _hot_batch(
-    benchmark: Any, pool: Callable[[int], ThreadPoolExecutor], services: list[Any], clients: int
-) -> None:
+def _hot_batch(benchmark: Any, pool: Callable[[int], ThreadPoolExecutor], services: list[Any], clients: int) -> None:
     """Time ``BATCH`` one-unit reservations of ``HOT`` spread over ``clients`` concurrent clients."""
     executor = pool(clients)
     rounds = itertools.count()
@@ -107,26 +105,27 @@ def _hot_batch(
     benchmark.pedantic(batch, rounds=8, warmup_rounds=1)
 
 
-def _hot(clients: int, path: str) -> tuple[str, str]:
-    group = f"lua: {BATCH} reservations of one hot SKU by {clients} concurrent client(s)"
-    role = "baseline" if path == "watch" else "subject"
-    return group, role
+HotSku = Callable[[type, int, str, str], list[Any]]
+
+
+@pytest.fixture
+def hot_sku(benchmark: Any, pool: Any, client_factory: Callable[..., Any], ns: str) -> HotSku:
+    """``hot_sku(kind, clients, role, goal)``: ``clients`` services of ``kind``, each on its own client, timed
+    through ``_hot_batch`` in the comparison of that many clients; returns the services."""
+
+    def run(kind: type, clients: int, role: str, goal: str) -> list[Any]:
+        benchmark.group = f"lua: {BATCH} reservations of one hot SKU by {clients} concurrent client(s)"
+        _role(benchmark, role, goal)
+        services = [kind(client_factory(), namespace=ns) for _ in range(clients)]
+        _hot_batch(benchmark, pool, services, clients)
+        return services
+
+    return run
 
 
 @pytest.mark.parametrize("clients", [1, 4, 16])
-def test_hot_sku_watch(
-    benchmark: Any,
-    pool: Any,
-    stocked: Reservations,
-    client_factory: Callable[..., Any],
-    ns: str,
-    clients: int,
-) -> None:
-    group, role = _hot(clients, "watch")
-    benchmark.group = group
-    _role(benchmark, role, "")
-    services = [OptimisticReservations(client_factory(), namespace=ns) for _ in range(clients)]
-    _hot_batch(benchmark, pool, services, clients)
+def test_hot_sku_watch(benchmark: Any, hot_sku: HotSku, stocked: Reservations, clients: int) -> None:
+    services = hot_sku(OptimisticReservations, clients, "baseline", "")
     attempts, aborts = sum(s.attempts for s in services), sum(s.aborts for s in services)
     benchmark.extra_info.update(attempts=attempts, aborts=aborts, reservations=attempts - aborts)
     print(f"\nWATCH, {clients} client(s): {attempts - aborts} reservations, {aborts} aborted attempts")
@@ -134,19 +133,9 @@ def test_hot_sku_watch(
 
 
 @pytest.mark.parametrize("clients", [1, 4, 16])
-def test_hot_sku_script(
-    benchmark: Any,
-    pool: Any,
-    stocked: Reservations,
-    client_factory: Callable[..., Any],
-    ns: str,
-    clients: int,
-) -> None:
-    group, role = _hot(clients, "script")
-    benchmark.group = group
-    _role(benchmark, role, "ratio <= 0.33" if clients == 16 else "")  # the issue's goal: 3x at 16
-    services = [Reservations(client_factory(), namespace=ns) for _ in range(clients)]
-    _hot_batch(benchmark, pool, services, clients)
+def test_hot_sku_script(benchmark: Any, hot_sku: HotSku, stocked: Reservations, clients: int) -> None:
+    goal = "ratio <= 0.33" if clients == 16 else ""  # the issue's goal: 3x at 16
+    services = hot_sku(Reservations, clients, "subject", goal)
     reloads = sum(s.script_reloads for s in services)
     benchmark.extra_info.update(aborts=0, reloads=reloads)
     print(f"\nscript, {clients} client(s): {stocked.stock('HOT').reserved} reservations, 0 retries")

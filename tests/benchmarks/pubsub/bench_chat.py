@@ -55,6 +55,22 @@ def _role(benchmark: Any, role: str, goal: str) -> None:
     benchmark.extra_info.update(role=role, goal=goal)
 
 
+def raw_payload(body: str) -> str:
+    """The chat's payload for ``body`` as a raw publisher would send it: the same fields and size (the id
+    fields are fakes of the same length)."""
+    payload = {
+        "v": 1,
+        "type": "message",
+        "id": "1764170000000-0",
+        "prev": "1764169999999-0",
+        "room": ROOM,
+        "sender": "pub",
+        "time": 1764170000000,
+        "body": body,
+    }
+    return json.dumps(payload)
+
+
 # ---------------------------------------------------------------------------------------------- subscribers
 
 
@@ -141,18 +157,7 @@ class FanOut:
 
     def publish(self, body: str) -> None:
         if self.kind == "raw":
-            # The same fields and size as the chat's payload (the id fields are fakes of the same length).
-            payload = {
-                "v": 1,
-                "type": "message",
-                "id": "1764170000000-0",
-                "prev": "1764169999999-0",
-                "room": ROOM,
-                "sender": "pub",
-                "time": 1764170000000,
-                "body": body,
-            }
-            self.client.publish(self.channel, json.dumps(payload))
+            self.client.publish(self.channel, raw_payload(body))
         else:
             self.chat.send(ROOM, "pub", body)
 
@@ -269,19 +274,7 @@ def test_fan_out(benchmark: Any, pairs: Pairs, subscribers: int, kind: str) -> N
 @pytest.mark.benchmark(group="pubsub send path: one message, no subscriber")
 def test_send_path_raw_publish(benchmark: Any, r: redis.Redis, ns: str) -> None:
     _role(benchmark, "baseline", "")
-    payload = json.dumps(
-        {
-            "v": 1,
-            "type": "message",
-            "id": "1764170000000-0",
-            "prev": "1764169999999-0",
-            "room": ROOM,
-            "sender": "pub",
-            "time": 1764170000000,
-            "body": "hello",
-        }
-    )
-    assert benchmark(r.publish, f"{ns}:raw", payload) == 0
+    assert benchmark(r.publish, f"{ns}:raw", raw_payload("hello")) == 0
 
 
 @pytest.mark.benchmark(group="pubsub send path: one message, no subscriber")
@@ -328,8 +321,6 @@ def test_memory_per_message(benchmark: Any, fresh_server: tuple[str, redis.Redis
             chat.send(ROOM, f"user-{n % 50}", f"message number {n}")
 
     note = "one room, history kept whole (history_limit above the count), 20-byte bodies"
-    result = benchmark.pedantic(
-        memory_per_entity, args=(admin, "chat", "chat message", fill, ENTITIES, note), rounds=1
-    )
+    result = benchmark.pedantic(memory_per_entity, args=(admin, "chat", "chat message", fill, ENTITIES, note), rounds=1)
     benchmark.extra_info.update(kind="memory", memory=[result])
     client.close()

@@ -86,11 +86,14 @@ class ChatWorld:
         deadline = time.monotonic() + WAIT
         while not condition(self.events[member]):
             if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{member} did not get {what} within {WAIT}s; events: {self.events[member]}"
-                )
+                raise AssertionError(f"{member} did not get {what} within {WAIT}s; events: {self.events[member]}")
             self.events[member] += self.feeds[member].poll(0.2)
         return self.events[member]
+
+    def poll_for(self, member: str, body: str) -> tuple[list[Event], ChatMessage]:
+        """Poll until ``member`` was shown the message ``body``: every event so far, and that message."""
+        events = self.poll_until(member, lambda ev: any(m.body == body for m in messages(ev)), repr(body))
+        return events, next(m for m in messages(events) if m.body == body)
 
     def close(self) -> None:
         for feed in self.feeds.values():
@@ -170,14 +173,9 @@ def published_to(chat_world: ChatWorld, count: str) -> None:
     assert chat_world.sent.receivers == int(count), chat_world.sent
 
 
-@step(
-    parsers.re(
-        r'(?P<member>\w+) receives "(?P<body>[^"]*)" from (?P<sender>\w+)(?P<how> live| from the history)?'
-    )
-)
+@step(parsers.re(r'(?P<member>\w+) receives "(?P<body>[^"]*)" from (?P<sender>\w+)(?P<how> live| from the history)?'))
 def member_receives(chat_world: ChatWorld, member: str, body: str, sender: str, how: str | None) -> None:
-    events = chat_world.poll_until(member, lambda ev: any(m.body == body for m in messages(ev)), repr(body))
-    message = next(m for m in messages(events) if m.body == body)
+    _, message = chat_world.poll_for(member, body)
     assert message.sender == sender, message
     if how:
         assert message.replayed == (how == " from the history"), message
@@ -198,15 +196,12 @@ def received_exactly(chat_world: ChatWorld, member: str, bodies: str) -> None:
     )
 )
 def told_gap(chat_world: ChatWorld, member: str, body: str, reason: str) -> None:
-    events = chat_world.poll_until(member, lambda ev: any(m.body == body for m in messages(ev)), repr(body))
+    events, first_after = chat_world.poll_for(member, body)
     gaps = [e for e in events if isinstance(e, Gap)]
     assert len(gaps) == 1, events
-    first_after = next(m for m in messages(events) if m.body == body)
     assert gaps[0].reason == reason, gaps
     assert gaps[0].until_id == first_after.prev, (gaps, first_after)
-    assert events.index(gaps[0]) < events.index(first_after), (
-        "the gap must be reported before the next message"
-    )
+    assert events.index(gaps[0]) < events.index(first_after), "the gap must be reported before the next message"
 
 
 @then(parsers.re(r"(?P<member>\w+) is told of no gap"))
@@ -226,8 +221,7 @@ def history_holds(chat_world: ChatWorld, room: str, bodies: str) -> None:
     )
 )
 def stored_before_live(chat_world: ChatWorld, room: str, body: str, member: str) -> None:
-    events = chat_world.poll_until(member, lambda ev: any(m.body == body for m in messages(ev)), repr(body))
-    live = next(m for m in messages(events) if m.body == body)
+    _, live = chat_world.poll_for(member, body)
     assert not live.replayed
     assert live.id in [m.id for m in chat_world.chat.history(room, after=live.prev, count=1)]
 
@@ -253,15 +247,11 @@ def lose_history(chat_world: ChatWorld, room: str) -> None:
 )
 def told_reconnected(chat_world: ChatWorld, member: str) -> None:
     before = chat_world.feeds[member].last_id
-    events = chat_world.poll_until(
-        member, lambda ev: any(isinstance(e, Reconnected) for e in ev), "Reconnected"
-    )
+    events = chat_world.poll_until(member, lambda ev: any(isinstance(e, Reconnected) for e in ev), "Reconnected")
     reconnected = next(e for e in events if isinstance(e, Reconnected))
     assert reconnected.since_id == before, (reconnected, before)
     assert all(
-        isinstance(e, Disconnected)
-        for e in events[: events.index(reconnected)]
-        if not isinstance(e, ChatMessage)
+        isinstance(e, Disconnected) for e in events[: events.index(reconnected)] if not isinstance(e, ChatMessage)
     ), events
 
 
@@ -353,11 +343,7 @@ def still_typing(chat_world: ChatWorld, member: str, sender: str) -> None:
 # -- presence
 
 
-@step(
-    parsers.re(
-        r'(?P<member>\w+) sends a heartbeat in room "(?P<room>[^"]+)"(?: from (?P<where>another process))?'
-    )
-)
+@step(parsers.re(r'(?P<member>\w+) sends a heartbeat in room "(?P<room>[^"]+)"(?: from (?P<where>another process))?'))
 def heartbeat(chat_world: ChatWorld, member: str, room: str, where: str | None) -> None:
     chat = chat_world.new_chat() if where else chat_world.chat
     chat.heartbeat(room, member)
@@ -380,9 +366,7 @@ def online(chat_world: ChatWorld, room: str, value: str) -> None:
     )
 )
 def online_eventually(chat_world: ChatWorld, seconds: str, room: str, value: str) -> None:
-    wait_until(
-        lambda: chat_world.chat.online(room) == expected(value), float(seconds), what=f"online == {value}"
-    )
+    wait_until(lambda: chat_world.chat.online(room) == expected(value), float(seconds), what=f"online == {value}")
 
 
 @then(parsers.re(r"(?P<member>\w+) is told that (?P<name>\w+) (?P<what>joined|left|timed out)"))
@@ -404,4 +388,3 @@ def refused(chat_world: ChatWorld, text: str) -> None:
 @then("nothing was written for the chat")
 def nothing_written(r: redis.Redis, ns: str) -> None:
     assert list(r.scan_iter(match=f"{ns}:*")) == []
-
