@@ -188,22 +188,19 @@ def test_a_client_without_decode_responses_is_refused_at_construction(
 # ---------------------------------------------------------------------------------------------- writes
 
 
-@given(
-    kwargs=one_hostile(
-        {"product_id": "p", "fields": {"name": "Lamp"}, "operation_id": None},
-        {"product_id": hostile_ids, "fields": hostile_fields, "operation_id": hostile_optional_ids},
-    )
+#: A product write (``put_product``, ``update_product``) with one of its arguments hostile.
+PRODUCT_WRITES = one_hostile(
+    {"product_id": "p", "fields": {"name": "Lamp"}, "operation_id": None},
+    {"product_id": hostile_ids, "fields": hostile_fields, "operation_id": hostile_optional_ids},
 )
+
+
+@given(kwargs=PRODUCT_WRITES)
 def test_put_product_refuses_hostile_input(refused: Callable[..., None], shop: Catalog, kwargs: dict) -> None:
     refused(lambda: shop.put_product(**kwargs))
 
 
-@given(
-    kwargs=one_hostile(
-        {"product_id": "p", "fields": {"name": "Lamp"}, "operation_id": None},
-        {"product_id": hostile_ids, "fields": hostile_fields, "operation_id": hostile_optional_ids},
-    )
-)
+@given(kwargs=PRODUCT_WRITES)
 def test_update_product_refuses_hostile_input(refused: Callable[..., None], shop: Catalog, kwargs: dict) -> None:
     refused(lambda: shop.update_product(**kwargs))
 

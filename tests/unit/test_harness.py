@@ -6,7 +6,8 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,18 +40,25 @@ def test_a_spawned_server_leaves_its_port_free_when_stopped(redis_target: RedisT
     assert not directory.exists()
 
 
-def test_a_restarted_server_comes_back_on_the_same_port_empty(redis_target: RedisTarget) -> None:
+@contextmanager
+def _another_server(redis_target: RedisTarget) -> Iterator[RedisServer]:
+    """A server started from this run's binary, stopped afterwards."""
     if redis_target.binary is None:
         pytest.skip("needs a redis-server binary")
     server = RedisServer.start(redis_target.binary)
     try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_restarted_server_comes_back_on_the_same_port_empty(redis_target: RedisTarget) -> None:
+    with _another_server(redis_target) as server:
         with server.client() as client:
             client.set("k", "v")
         server.restart()
         with server.client() as client:
             assert client.exists("k") == 0  # no persistence: a restart loses everything
-    finally:
-        server.stop()
 
 
 def test_docker_detection_answers_fast_when_no_engine_runs() -> None:
@@ -123,10 +131,7 @@ def test_version_tags_skip_with_the_reason(tmp_path: Path) -> None:
 
 
 def test_on_a_shared_server_only_the_scenarios_own_keys_are_removed(redis_target: RedisTarget, tmp_path: Path) -> None:
-    if redis_target.binary is None:
-        pytest.skip("needs a redis-server binary")
-    shared = RedisServer.start(redis_target.binary)
-    try:
+    with _another_server(redis_target) as shared:
         with shared.client() as client:
             client.set("someone-elses-key", "keep me")
         body = """
@@ -138,8 +143,6 @@ def test_on_a_shared_server_only_the_scenarios_own_keys_are_removed(redis_target
         assert result.returncode == 0, result.stdout
         with shared.client() as client:
             assert client.keys("*") == ["someone-elses-key"]
-    finally:
-        shared.stop()
 
 
 def test_clients_speak_the_selected_protocol(r: redis.Redis, redis_target: RedisTarget) -> None:
