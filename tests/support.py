@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
+import redis.asyncio
 
 from redisbehaviors.ratelimit import (
     FixedWindowLimiter,
@@ -39,6 +41,30 @@ class CountingConnection(redis.Connection):
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         CountingConnection.sends += 1
         super().send_packed_command(command, check_health)
+
+
+class CountingAsyncConnection(redis.asyncio.Connection):
+    """The same for ``redis.asyncio``: read (or reset) ``CountingAsyncConnection.sends``."""
+
+    sends = 0
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingAsyncConnection.sends += 1
+        await super().send_packed_command(command, check_health)
+
+
+def run_async(target: RedisTarget, scenario: Callable[[redis.asyncio.Redis], Awaitable[Any]], **options: Any) -> Any:
+    """``scenario(client)`` on a fresh event loop, with a ``redis.asyncio`` client of the run's server
+    (``options`` go to the client), closed afterwards; returns what the scenario returns."""
+
+    async def main() -> Any:
+        client = redis.asyncio.Redis.from_url(target.url, decode_responses=True, protocol=target.protocol, **options)
+        try:
+            return await scenario(client)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(main())
 
 
 def in_threads(work: Callable[[int], object], count: int, timeout: float | None = 60) -> None:

@@ -14,19 +14,9 @@ import redis.asyncio
 from redisbehaviors.catalog import AsyncCatalog, Catalog, LikeResult, ProductCard
 from redisbehaviors.errors import InvalidInput, RedisBehaviorsError, UnknownEntity
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.support import CountingAsyncConnection, run_async
 
 PUBLIC = sorted(name for name, value in vars(Catalog).items() if not name.startswith("_") and callable(value))
-
-
-def run(target: RedisTarget, scenario: Callable[[redis.asyncio.Redis], Awaitable[Any]], **options: Any) -> Any:
-    async def main() -> Any:
-        client = redis.asyncio.Redis.from_url(target.url, decode_responses=True, protocol=target.protocol, **options)
-        try:
-            return await scenario(client)
-        finally:
-            await client.aclose()
-
-    return asyncio.run(main())
 
 
 def snapshot(r: redis.Redis, namespace: str, *, records: bool = False) -> dict[str, bytes]:
@@ -34,16 +24,6 @@ def snapshot(r: redis.Redis, namespace: str, *, records: bool = False) -> dict[s
     only with ``records`` (for a parity of two runs: their names are random unless the caller gave the id)."""
     names = sorted(name for name in r.scan_iter(match=f"{namespace}:*", count=1000) if records or ":op:" not in name)
     return {name.removeprefix(namespace): r.dump(name) for name in names}
-
-
-class CountingAsyncConnection(redis.asyncio.Connection):
-    """A real ``redis.asyncio`` connection counting its writes to the socket: one per round trip."""
-
-    sends = 0
-
-    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        CountingAsyncConnection.sends += 1
-        await super().send_packed_command(command, check_health)
 
 
 # ------------------------------------------------------------------------------------------------ the mirror
@@ -103,7 +83,7 @@ def test_every_call_answers_through_redis_asyncio(redis_target: RedisTarget, r: 
         assert await shop.cards(["desk"]) == [ProductCard("desk", "Desk", 120.5, 1, 0, False)]
         assert await shop.cards([]) == []
 
-    run(redis_target, scenario)
+    run_async(redis_target, scenario)
     # The sync catalog reads what the asyncio one wrote: the same keys.
     assert Catalog(r, namespace=ns).product("lamp") == {
         "name": "Lamp v2",
@@ -127,7 +107,7 @@ def test_cards_and_a_view_take_one_round_trip_each(redis_target: RedisTarget, ns
             sends.append(CountingAsyncConnection.sends)
         return sends
 
-    assert run(redis_target, scenario, connection_class=CountingAsyncConnection) == [1, 1]
+    assert run_async(redis_target, scenario, connection_class=CountingAsyncConnection) == [1, 1]
 
 
 # ------------------------------------------------------------------------------------------------ parity
@@ -206,7 +186,7 @@ def test_one_flow_gives_the_same_replies_and_the_same_keys_sync_and_asyncio(
         twin = AsyncCatalog(client, namespace=f"{ns}:async", recent_limit=3)
         return [await _async_outcome(getattr(twin, name), args, kwargs) for name, args, kwargs in FLOW]
 
-    async_replies = run(redis_target, scenario)
+    async_replies = run_async(redis_target, scenario)
     for step, sync_reply, async_reply in zip(FLOW, sync_replies, async_replies, strict=True):
         assert async_reply == sync_reply, step
     # The flow did what it says: answers, retries answered as first, and every kind of error.
@@ -248,7 +228,7 @@ def test_an_unknown_product_raises_unknown_entity_and_writes_nothing(
         with pytest.raises(UnknownEntity, match="unknown product 'ghost'"):
             await getattr(AsyncCatalog(client, namespace=ns), name)(*args)
 
-    run(redis_target, scenario)
+    run_async(redis_target, scenario)
     assert snapshot(r, ns, records=True) == before
 
 
@@ -290,7 +270,7 @@ def test_bad_input_raises_invalid_input_before_anything_is_written(
         with pytest.raises(InvalidInput, match=message):
             await call(AsyncCatalog(client, namespace=ns))
 
-    run(redis_target, scenario)
+    run_async(redis_target, scenario)
     assert snapshot(r, ns, records=True) == before
 
 
@@ -310,7 +290,7 @@ def test_a_sync_client_or_a_bytes_client_is_refused_at_construction(
         with pytest.raises(InvalidInput, match="recent_idle_ms"):
             AsyncCatalog(client, namespace=ns, recent_idle_ms=10**20)
 
-    run(redis_target, scenario)
+    run_async(redis_target, scenario)
     assert list(r.scan_iter(match=f"{ns}:*")) == []
 
 
@@ -338,7 +318,7 @@ def test_a_repeated_operation_id_applies_once_and_answers_as_the_first_time(
         return answers
 
     first = (True, 1, 3, LikeResult(True, 1))
-    assert run(redis_target, scenario) == [
+    assert run_async(redis_target, scenario) == [
         first,
         first,
         first,
@@ -364,7 +344,7 @@ def test_50_concurrent_tasks_recording_views_on_one_product_count_exactly_50(
         await shop.put_product("lamp", {"name": "Lamp"})
         return await asyncio.gather(*(shop.record_view("lamp", f"u{i % 10}") for i in range(50)))
 
-    answers = run(redis_target, scenario)
+    answers = run_async(redis_target, scenario)
     assert sorted(answers) == list(range(1, 51))  # each task saw its own count: no view lost or doubled
     shop = Catalog(r, namespace=ns)
     assert shop.product("lamp")["views"] == "50"

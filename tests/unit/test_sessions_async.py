@@ -17,21 +17,11 @@ from redisbehaviors.errors import InvalidInput, RedisBehaviorsError, UnknownEnti
 from redisbehaviors.sessions import AsyncSessionStore, Session, SessionNotFound, SessionStore, bucket_of
 from redisbehaviors.sessions.store import _SessionCore
 from redisbehaviors.testing.plugin import RedisTarget
+from tests.support import CountingAsyncConnection, run_async
 
 PUBLIC = sorted(name for name, value in vars(SessionStore).items() if not name.startswith("_") and callable(value))
 #: A store whose sessions live 10 minutes at most and 1 minute idle (so a fresh read says 60 s left).
 SETTINGS: dict[str, Any] = {"idle_timeout_ms": 60_000, "absolute_lifetime_ms": 600_000}
-
-
-def run(target: RedisTarget, scenario: Callable[[redis.asyncio.Redis], Awaitable[Any]], **options: Any) -> Any:
-    async def main() -> Any:
-        client = redis.asyncio.Redis.from_url(target.url, decode_responses=True, protocol=target.protocol, **options)
-        try:
-            return await scenario(client)
-        finally:
-            await client.aclose()
-
-    return asyncio.run(main())
 
 
 def dumps(r: redis.Redis, namespace: str) -> dict[str, bytes]:
@@ -41,16 +31,6 @@ def dumps(r: redis.Redis, namespace: str) -> dict[str, bytes]:
 
 def session_keys(r: redis.Redis, namespace: str) -> list[str]:
     return sorted(r.scan_iter(match=f"{namespace}:*:session:*", count=1000))
-
-
-class CountingAsyncConnection(redis.asyncio.Connection):
-    """A real ``redis.asyncio`` connection counting its writes to the socket: one per round trip."""
-
-    sends = 0
-
-    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        CountingAsyncConnection.sends += 1
-        await super().send_packed_command(command, check_health)
 
 
 # ------------------------------------------------------------------------------------------------ the mirror
@@ -99,7 +79,7 @@ def test_every_call_answers_through_redis_asyncio(redis_target: RedisTarget, r: 
         assert await store.revoke_all("alice") == 1
         assert await store.sessions_of("alice") == []
 
-    run(redis_target, scenario)
+    run_async(redis_target, scenario)
     assert session_keys(r, ns) == []
 
 
@@ -116,7 +96,7 @@ def test_a_read_and_a_write_take_one_round_trip_each(redis_target: RedisTarget, 
             sends.append(CountingAsyncConnection.sends)
         return sends
 
-    assert run(redis_target, scenario, connection_class=CountingAsyncConnection) == [1, 1]
+    assert run_async(redis_target, scenario, connection_class=CountingAsyncConnection) == [1, 1]
 
 
 # ------------------------------------------------------------------------------------------------ parity
@@ -253,7 +233,7 @@ def test_one_flow_gives_the_same_replies_and_the_same_keys_sync_and_asyncio(
                 replies.append(async_labels.error(exc))
         return replies
 
-    async_replies = run(redis_target, scenario)
+    async_replies = run_async(redis_target, scenario)
     for step, sync_reply, async_reply in zip(FLOW, sync_replies, async_replies, strict=True):
         assert async_reply == sync_reply, step
     # The flow did what it says: answers, retries answered as first, and every kind of error.
@@ -327,7 +307,7 @@ def test_a_revoked_or_rotated_token_raises_session_not_found(
             assert await store.revoke(gone) is False
         return new, await store.sessions_of("alice")
 
-    new, listed = run(redis_target, scenario)
+    new, listed = run_async(redis_target, scenario)
     assert issubclass(SessionNotFound, UnknownEntity)
     assert listed == [new]
     store = SessionStore(r, namespace=ns)
@@ -364,7 +344,7 @@ def test_a_sync_client_or_a_bytes_client_is_refused_at_construction(
         with pytest.raises(InvalidInput, match="operation_ttl_ms"):
             AsyncSessionStore(client, namespace=ns, operation_ttl_ms=0)
 
-    run(redis_target, scenario)
+    run_async(redis_target, scenario)
     assert list(r.scan_iter(match=f"{ns}:*")) == []
 
 
@@ -412,7 +392,7 @@ def test_bad_input_raises_invalid_input_before_anything_is_written(
         with pytest.raises(InvalidInput, match=re.escape(message)):
             await call(AsyncSessionStore(client, namespace=ns), token)
 
-    run(redis_target, scenario)
+    run_async(redis_target, scenario)
     assert dumps(r, ns) == before
 
 
@@ -435,7 +415,7 @@ def test_a_repeated_operation_id_applies_once_and_answers_as_the_first_time(
         answers["new ids"] = [await store.revoke(answers["rotate"][0]), await store.revoke_all("alice")]
         return answers
 
-    answers = run(redis_target, scenario)
+    answers = run_async(redis_target, scenario)
     created, rotated = answers["create"], answers["rotate"]
     assert created == [created[0]] * 3 and answers["after create"] == [created[0]]
     assert rotated == [rotated[0]] * 3 and rotated[0] != created[0]
@@ -461,7 +441,7 @@ def test_50_concurrent_tasks_creating_and_reading_get_50_distinct_live_sessions(
 
         return await asyncio.gather(*(login(index) for index in range(50)))
 
-    results = run(redis_target, scenario)
+    results = run_async(redis_target, scenario)
     tokens = [token for token, _ in results]
     assert len(set(tokens)) == 50
     for index, (token, session) in enumerate(results):
@@ -505,7 +485,7 @@ def test_a_drawn_token_that_exists_is_drawn_again_by_create_and_rotate(
         return [first, second, rotated, sorted(await _answer(store.sessions_of("alice")))]
 
     a, b, c = (f"{bucket}.{letter * 43}" for letter in "ABC")
-    assert run(redis_target, scenario) == [a, b, c, [b, c]]
+    assert run_async(redis_target, scenario) == [a, b, c, [b, c]]
     store = SessionStore(r, namespace=ns)
     assert session_keys(r, ns) == sorted([store.keys.session(b), store.keys.session(c)])
     assert [store.get(token).data for token in (b, c)] == [{"n": "2"}, {"n": "1"}]  # type: ignore[union-attr]
