@@ -55,16 +55,25 @@ class Meter(redis.Connection):
 
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         Meter.sends += 1
+        data = command if isinstance(command, bytes | str) else b"".join(command)
+        for name in command_names(data.encode() if isinstance(data, str) else data):
+            Meter.names[name] += 1
         super().send_packed_command(command, check_health)
 
-    def send_command(self, *args: Any, **kwargs: Any) -> None:
-        Meter.names[_name(args[0])] += 1
-        super().send_command(*args, **kwargs)
 
-    def pack_commands(self, commands: Any) -> Any:
-        for command in commands:
-            Meter.names[_name(command[0])] += 1
-        return super().pack_commands(commands)
+def command_names(data: bytes) -> list[str]:
+    """The names of the commands in a RESP request buffer (arrays of bulk strings, as clients send)."""
+    names, at = [], 0
+    while at < len(data):
+        end = data.index(b"\r\n", at)
+        count, at = int(data[at + 1 : end]), end + 2  # "*<count>"
+        for index in range(count):
+            end = data.index(b"\r\n", at)
+            size, at = int(data[at + 1 : end]), end + 2  # "$<size>"
+            if index == 0:
+                names.append(_name(data[at : at + size]))
+            at += size + 2
+    return names
 
 
 def _name(value: Any) -> str:
