@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -85,3 +86,13 @@ def running_tls_server(redis_target: RedisTarget) -> Iterator[TlsServer]:
     server = start_tls_server(redis_target.binary)
     yield server
     server.stop()
+
+
+def assert_asyncio_twin(sync: type, twin: type, names: list[str]) -> None:
+    """``twin`` mirrors ``sync`` name for name: each of ``names`` a coroutine of the same signature, and
+    the same constructor."""
+    for name in names:
+        method = getattr(twin, name)
+        assert inspect.iscoroutinefunction(method), name
+        assert inspect.signature(method) == inspect.signature(getattr(sync, name)), name
+    assert inspect.signature(twin) == inspect.signature(sync)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,7 +13,7 @@ import redis.asyncio
 from redisbehaviors.catalog import AsyncCatalog, Catalog, LikeResult, ProductCard
 from redisbehaviors.errors import InvalidInput, RedisBehaviorsError, UnknownEntity
 from redisbehaviors.testing.plugin import RedisTarget
-from tests.support import CountingAsyncConnection, run_async
+from tests.support import CountingAsyncConnection, assert_asyncio_twin, run_async
 
 PUBLIC = sorted(name for name, value in vars(Catalog).items() if not name.startswith("_") and callable(value))
 
@@ -31,11 +30,7 @@ def snapshot(r: redis.Redis, namespace: str, *, records: bool = False) -> dict[s
 
 def test_every_public_method_has_an_asyncio_twin_of_the_same_name_and_signature() -> None:
     assert len(PUBLIC) == 16
-    for name in PUBLIC:
-        twin = getattr(AsyncCatalog, name)
-        assert inspect.iscoroutinefunction(twin), name
-        assert inspect.signature(twin) == inspect.signature(getattr(Catalog, name)), name
-    assert inspect.signature(AsyncCatalog) == inspect.signature(Catalog)
+    assert_asyncio_twin(Catalog, AsyncCatalog, PUBLIC)
 
 
 # ------------------------------------------------------------------------------------------------ every call

@@ -17,7 +17,7 @@ from redisbehaviors.errors import InvalidInput, RedisBehaviorsError, UnknownEnti
 from redisbehaviors.sessions import AsyncSessionStore, Session, SessionNotFound, SessionStore, bucket_of
 from redisbehaviors.sessions.store import _SessionCore
 from redisbehaviors.testing.plugin import RedisTarget
-from tests.support import CountingAsyncConnection, run_async
+from tests.support import CountingAsyncConnection, assert_asyncio_twin, run_async
 
 PUBLIC = sorted(name for name, value in vars(SessionStore).items() if not name.startswith("_") and callable(value))
 #: A store whose sessions live 10 minutes at most and 1 minute idle (so a fresh read says 60 s left).
@@ -38,11 +38,7 @@ def session_keys(r: redis.Redis, namespace: str) -> list[str]:
 
 def test_every_public_method_has_an_asyncio_twin_of_the_same_name_and_signature() -> None:
     assert PUBLIC == ["create", "delete_fields", "get", "revoke", "revoke_all", "rotate", "sessions_of", "set"]
-    for name in PUBLIC:
-        twin = getattr(AsyncSessionStore, name)
-        assert inspect.iscoroutinefunction(twin), name
-        assert inspect.signature(twin) == inspect.signature(getattr(SessionStore, name)), name
-    assert inspect.signature(AsyncSessionStore) == inspect.signature(SessionStore)
+    assert_asyncio_twin(SessionStore, AsyncSessionStore, PUBLIC)
 
 
 # ------------------------------------------------------------------------------------------------ every call
