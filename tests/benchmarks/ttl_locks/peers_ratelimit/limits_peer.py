@@ -10,7 +10,7 @@ server, and prints both sides in one table.  It can also be run by hand:
 It prints one JSON object: median µs per decision for a raw INCR (this environment's baseline)
 and for each of limits' Redis strategies, measured with :func:`measure` (also used for our side).
 
-``limits_peer.py concurrent URL TASKS`` measures limits' asyncio strategies (redis-py implementation)
+``limits_peer.py concurrent URL TASKS [ROUNDS]`` measures limits' asyncio strategies (redis-py implementation)
 with TASKS tasks on one event loop, decisions per second (:func:`measure_concurrent`).
 
 ``limits_peer.py memory URL COUNT`` instead fills that (fresh, benchmark-owned) server with COUNT
@@ -163,7 +163,7 @@ def main(url: str) -> dict[str, object]:
     return figures
 
 
-def concurrent(url: str, tasks: int) -> dict[str, object]:
+def concurrent(url: str, tasks: int, rounds: int = 15) -> dict[str, object]:
     """Decisions per second of limits' asyncio strategies (redis-py implementation), ``tasks`` at once."""
     import redis.asyncio
     from limits import parse
@@ -179,7 +179,7 @@ def concurrent(url: str, tasks: int) -> dict[str, object]:
         limiter = getattr(strategies, class_name)(store)
         tag = "async-" + name.replace(" ", "-")
         candidates[name] = lambda who, limiter=limiter, tag=tag: limiter.hit(limit, who, tag)
-    figures: dict[str, object] = dict(measure_concurrent(candidates, tasks=tasks))
+    figures: dict[str, object] = dict(measure_concurrent(candidates, tasks=tasks, rounds=rounds))
     figures["_versions"] = {"limits": __import__("limits").__version__, "redis": redis.__version__}
     return figures
 
@@ -188,6 +188,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "memory":
         print(json.dumps(memory(sys.argv[2], int(sys.argv[3]))))
     elif sys.argv[1] == "concurrent":
-        print(json.dumps(concurrent(sys.argv[2], int(sys.argv[3]))))
+        print(json.dumps(concurrent(sys.argv[2], int(sys.argv[3]), *map(int, sys.argv[4:5]))))
     else:
         print(json.dumps(main(sys.argv[1])))
