@@ -44,7 +44,7 @@ def test_a_card_whose_key_holds_another_type_raises_and_the_connection_stays_in_
 ) -> None:
     """Every reply of the batch is read before the error is raised: the next call reads its own."""
     r.set(catalog.keys.product("p7"), "not a hash")
-    with pytest.raises(redis.ResponseError, match="^WRONGTYPE"):
+    with pytest.raises(redis.ResponseError, match=r"^WRONGTYPE"):
         catalog.cards(["p1", "p7", "p2"], user_id="ana")
     assert [card.product_id if card else None for card in catalog.cards(["p1", "nope", "p2"])] == ["p1", None, "p2"]
     assert catalog.client.connection_pool._created_connections == 1
