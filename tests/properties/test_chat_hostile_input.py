@@ -90,8 +90,10 @@ def refused(r: redis.Redis, chat: Chat) -> Iterator[Callable[[Callable[[], Any]]
 # ---------------------------------------------------------------------------------------------- construction
 
 CONSTRUCTOR = {
-    "namespace": st.one_of(hostile_ids.filter(lambda v: not (isinstance(v, str) and 0 < len(v) <= 64)),
-                           st.sampled_from(["", "a:", ":a", "a::b", "{x}", "a b", "x" * 65])),
+    "namespace": st.one_of(
+        hostile_ids.filter(lambda v: not (isinstance(v, str) and 0 < len(v) <= 64)),
+        st.sampled_from(["", "a:", ":a", "a::b", "{x}", "a b", "x" * 65]),
+    ),
     "history_limit": hostile_ints(1, 10_000_000),
     "typing_interval": hostile_seconds,
     "presence_ttl_ms": hostile_ints(1, MAX_PRESENCE_TTL_MS),
@@ -137,15 +139,22 @@ def test_a_typing_tracker_refuses_a_hostile_ttl(refused: Callable[..., None], tt
 # ---------------------------------------------------------------------------------------------- calls
 
 
-@given(kwargs=one_hostile({"room": ROOM, "sender": "ana", "body": "hi", "operation_id": None},
-                          {"room": hostile_ids, "sender": hostile_ids, "body": hostile_bodies,
-                           "operation_id": hostile_optional_ids}))
+@given(
+    kwargs=one_hostile(
+        {"room": ROOM, "sender": "ana", "body": "hi", "operation_id": None},
+        {"room": hostile_ids, "sender": hostile_ids, "body": hostile_bodies, "operation_id": hostile_optional_ids},
+    )
+)
 def test_send_refuses_hostile_input(refused: Callable[..., None], chat: Chat, kwargs: dict) -> None:
     refused(lambda: chat.send(**kwargs))
 
 
-@given(kwargs=one_hostile({"room": ROOM, "after": None, "count": 10},
-                          {"room": hostile_ids, "after": hostile_stream_ids, "count": hostile_ints(1, MAX_PAGE)}))
+@given(
+    kwargs=one_hostile(
+        {"room": ROOM, "after": None, "count": 10},
+        {"room": hostile_ids, "after": hostile_stream_ids, "count": hostile_ints(1, MAX_PAGE)},
+    )
+)
 def test_history_refuses_hostile_input(refused: Callable[..., None], chat: Chat, kwargs: dict) -> None:
     refused(lambda: chat.history(**kwargs))
 
@@ -211,9 +220,16 @@ message_like = st.fixed_dictionaries(
 )
 
 
-@given(raw=st.one_of(st.text(max_size=40), st.binary(max_size=40), wrong_types,
-                     json_values.map(json.dumps), message_like.map(json.dumps),
-                     st.just('{"v":1,"type":"message","time":1' + "0" * 5000 + "}")))
+@given(
+    raw=st.one_of(
+        st.text(max_size=40),
+        st.binary(max_size=40),
+        wrong_types,
+        json_values.map(json.dumps),
+        message_like.map(json.dumps),
+        st.just('{"v":1,"type":"message","time":1' + "0" * 5000 + "}"),
+    )
+)
 def test_decode_payload_raises_payload_error_for_anything_it_cannot_read(raw: Any) -> None:
     try:
         decode_payload(raw)

@@ -181,9 +181,7 @@ def _machine(client: redis.Redis, features: ServerFeatures | None, delete_on_ack
         @precondition(lambda self: any(e.state == "pending" and not e.deleted for e in self.entries.values()))
         @rule(data=st.data())
         def delete_a_pending_entry(self, data: st.DataObject) -> None:
-            choices = [
-                e for e, entry in self.entries.items() if entry.state == "pending" and not entry.deleted
-            ]
+            choices = [e for e, entry in self.entries.items() if entry.state == "pending" and not entry.deleted]
             entry_id = data.draw(st.sampled_from(choices))
             assert client.xdel(self.media.keys.jobs, entry_id) == 1
             self.entries[entry_id].deleted = True
@@ -234,9 +232,7 @@ def test_every_entry_is_in_exactly_one_state(redis_target: Any) -> None:
 
 
 @pytest.mark.parametrize("path", ["auto", "fallback"])
-def test_every_entry_is_in_exactly_one_state_when_acked_entries_are_deleted(
-    redis_target: Any, path: str
-) -> None:
+def test_every_entry_is_in_exactly_one_state_when_acked_entries_are_deleted(redis_target: Any, path: str) -> None:
     """Deleting on ack: XACKDEL where the server has it ("auto" on 8.2), else XACK + XDEL in one script."""
     features = ServerFeatures(xackdel=False, trim_acked=False) if path == "fallback" else None
     with redis_target.client() as client:

@@ -95,8 +95,13 @@ class Chat:
         entry_id, prev, receivers = self._send(
             keys=[self.keys.history(room), op],
             args=[
-                self.keys.channel(room), self.history_limit, sender, body,
-                json.dumps(room), json.dumps(sender), json.dumps(body, ensure_ascii=False),
+                self.keys.channel(room),
+                self.history_limit,
+                sender,
+                body,
+                json.dumps(room),
+                json.dumps(sender),
+                json.dumps(body, ensure_ascii=False),
                 self.operation_ttl_ms,
             ],
         )

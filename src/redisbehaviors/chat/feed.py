@@ -313,9 +313,7 @@ class RoomFeed:
         high = f"({until}" if until else "+"
         try:
             while True:
-                entries = self.chat.client.xrange(
-                    self._history, min=f"({self.last_id}", max=high, count=self.batch
-                )
+                entries = self.chat.client.xrange(self._history, min=f"({self.last_id}", max=high, count=self.batch)
                 for entry_id, fields in entries:
                     try:
                         message = message_from_entry(self.room, entry_id, fields)
@@ -349,8 +347,9 @@ class RoomFeed:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise NotSubscribed(f"no subscribe confirmation for room {self.room!r} "
-                                        f"within {self.subscribe_timeout}s")
+                    raise NotSubscribed(
+                        f"no subscribe confirmation for room {self.room!r} within {self.subscribe_timeout}s"
+                    )
                 confirmation = pubsub.get_message(timeout=remaining)
                 if confirmation is not None and confirmation["type"] == "subscribe":
                     break

@@ -96,8 +96,12 @@ def decode_payload(raw: str | bytes) -> Payload:
     kind = data.get("type")
     if kind == "message":
         message = ChatMessage(
-            _field(data, "id", str), _field(data, "prev", str), _field(data, "room", str),
-            _field(data, "sender", str), _field(data, "time", int), _field(data, "body", str),
+            _field(data, "id", str),
+            _field(data, "prev", str),
+            _field(data, "room", str),
+            _field(data, "sender", str),
+            _field(data, "time", int),
+            _field(data, "body", str),
         )
         parse_stream_id(message.id)
         parse_stream_id(message.prev)
@@ -106,8 +110,11 @@ def decode_payload(raw: str | bytes) -> Payload:
         return TypingNotice(_field(data, "room", str), _field(data, "sender", str))
     if kind == "presence":
         return PresenceNotice(
-            _field(data, "room", str), _field(data, "name", str), _field(data, "online", bool),
-            _field(data, "reason", str), _field(data, "time", int),
+            _field(data, "room", str),
+            _field(data, "name", str),
+            _field(data, "online", bool),
+            _field(data, "reason", str),
+            _field(data, "time", int),
         )
     raise PayloadError(f"unknown payload type {shown(kind)}")
 
@@ -116,7 +123,12 @@ def message_from_entry(room: str, entry_id: str, fields: dict[str, str]) -> Chat
     """A message read back from the room's history stream (``XRANGE`` entry)."""
     try:
         return ChatMessage(
-            entry_id, fields["prev"], room, fields["sender"], parse_stream_id(entry_id)[0], fields["body"],
+            entry_id,
+            fields["prev"],
+            room,
+            fields["sender"],
+            parse_stream_id(entry_id)[0],
+            fields["body"],
             replayed=True,
         )
     except KeyError as exc:

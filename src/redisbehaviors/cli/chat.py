@@ -65,9 +65,7 @@ def render(event: Event) -> str | None:
         verb = {"join": "joined", "leave": "left", "timeout": "timed out"}.get(event.reason, event.reason)
         return f"* {event.name} {verb}"
     if isinstance(event, Gap):
-        what = (
-            "the room's history was reset" if event.reason == "reset" else "they are no longer in the history"
-        )
+        what = "the room's history was reset" if event.reason == "reset" else "they are no longer in the history"
         return f"! messages after {event.after_id} up to {event.until_id} were missed: {what}"
     if isinstance(event, Disconnected):
         return f"! connection lost ({event.error}); reconnecting…"

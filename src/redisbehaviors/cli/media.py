@@ -39,9 +39,7 @@ def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_connection_arguments(common)
     common.add_argument("--namespace", default="media", help="key namespace (default: media)")
-    common.add_argument(
-        "--pipeline", default="jobs", help="pipeline name, the keys' hash tag (default: jobs)"
-    )
+    common.add_argument("--pipeline", default="jobs", help="pipeline name, the keys' hash tag (default: jobs)")
     common.add_argument("--group", default="workers", help="consumer group (default: workers)")
     common.add_argument("--lease-ms", type=int, default=60_000, help="idle time before a job is reclaimed")
     common.add_argument("--max-deliveries", type=int, default=5, help="handler calls before dead-lettering")
@@ -63,9 +61,7 @@ def register(subparsers: Any) -> None:
     submit = commands.add_parser("submit", parents=[common], help="submit jobs")
     submit.add_argument("kind", help="kind of work, e.g. transcode, thumbnail, tag")
     submit.add_argument("--payload", default="{}", help="job payload as a JSON object")
-    submit.add_argument(
-        "--job-id", default=None, help="idempotency key: a repeated submit is not enqueued twice"
-    )
+    submit.add_argument("--job-id", default=None, help="idempotency key: a repeated submit is not enqueued twice")
     submit.add_argument("--count", type=int, default=1, help="submit this many copies (no --job-id)")
     submit.set_defaults(handler=run_submit)
 
@@ -132,10 +128,7 @@ def run_submit(args: argparse.Namespace) -> int:
         pipeline = _pipeline(args)
         for _ in range(args.count):
             done = pipeline.submit(args.kind, payload, job_id=args.job_id)
-            print(
-                f"{done.entry_id} job={done.job_id}"
-                + (" (duplicate: already submitted)" if done.duplicate else "")
-            )
+            print(f"{done.entry_id} job={done.job_id}" + (" (duplicate: already submitted)" if done.duplicate else ""))
     except RedisBehaviorsError as exc:
         return _fail(str(exc))
     return 0
@@ -146,14 +139,10 @@ def run_worker(args: argparse.Namespace) -> int:
     try:
         handler = resolve(args.job_handler)
         pipeline = _pipeline(args, worker=True)
-        worker = Worker(
-            pipeline, name, handler, batch_size=args.batch, block_ms=args.block_ms, on_reset=_print_reset
-        )
+        worker = Worker(pipeline, name, handler, batch_size=args.batch, block_ms=args.block_ms, on_reset=_print_reset)
     except RedisBehaviorsError as exc:
         return _fail(str(exc))
-    previous = {
-        signum: signal.signal(signum, lambda *_: worker.stop()) for signum in (signal.SIGTERM, signal.SIGINT)
-    }
+    previous = {signum: signal.signal(signum, lambda *_: worker.stop()) for signum in (signal.SIGTERM, signal.SIGINT)}
     print(f"worker {name} on {args.namespace}:{{{args.pipeline}}} group {args.group}", flush=True)
     try:
         stats = worker.run(max_jobs=args.max_jobs)
@@ -182,10 +171,7 @@ def _print_health(health: PipelineHealth) -> None:
     if health.oldest_pending_id:
         print(f"  oldest pending {health.oldest_pending_id} ({health.oldest_pending_age_ms} ms old)")
     for consumer in health.consumers:
-        print(
-            f"  consumer {consumer.name}: pending {consumer.pending}, idle {consumer.idle_ms} ms, "
-            f"{consumer.verdict}"
-        )
+        print(f"  consumer {consumer.name}: pending {consumer.pending}, idle {consumer.idle_ms} ms, {consumer.verdict}")
     for reason in health.reasons:
         print(f"  ! {reason}")
 
@@ -225,9 +211,7 @@ def run_dead_replay(args: argparse.Namespace) -> int:
         return _fail("give dead-letter ids or --all (not both)")
     try:
         pipeline = _pipeline(args)
-        ids = args.ids or [
-            letter.dead_id for letter in pipeline.dead_letters(count=1000) if letter.replayable
-        ]
+        ids = args.ids or [letter.dead_id for letter in pipeline.dead_letters(count=1000) if letter.replayable]
         for dead_id in ids:
             print(f"{dead_id} -> {pipeline.replay(dead_id)}")
     except RedisBehaviorsError as exc:

@@ -99,9 +99,7 @@ def run(args: argparse.Namespace) -> int:
             lines = execute(service, args)
         except OutOfStock as exc:
             for sku, shortage in exc.shortages.items():
-                print(
-                    f"short: {sku} wanted {shortage.wanted}, available {shortage.available}", file=sys.stderr
-                )
+                print(f"short: {sku} wanted {shortage.wanted}, available {shortage.available}", file=sys.stderr)
             return 1
         except RedisBehaviorsError as exc:
             print(f"refused: {exc}", file=sys.stderr)

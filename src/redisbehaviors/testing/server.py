@@ -41,7 +41,6 @@ class ServerStartError(RuntimeError):
     """A redis-server process could not be started or did not become ready."""
 
 
-
 def binary_identity(binary: str) -> tuple[str, Version]:
     """The vendor and version a server binary reports with ``--version``: ``("valkey", (8, 1, 8))``."""
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10, check=True)
@@ -275,8 +274,6 @@ class RedisServer:
             startup_timeout=startup_timeout,
         )
         self.process = fresh.process
-
-
 
 
 @dataclass

@@ -72,9 +72,7 @@ def _run_pipeline(media: MediaPipeline, jobs: int, batch: int, produce: bool = T
         thread.start()
     if produce:
         _produce(media, jobs)
-    wait_until(
-        lambda: sum(w.stats.finished for w in workers) >= jobs, 300, interval=0.005, what="all jobs done"
-    )
+    wait_until(lambda: sum(w.stats.finished for w in workers) >= jobs, 300, interval=0.005, what="all jobs done")
     for worker in workers:
         worker.stop()
     for thread in threads:
@@ -122,17 +120,13 @@ def test_pipeline_batch_100(benchmark: Any, redis_target: RedisTarget) -> None:
 # batching does for the workers themselves.
 
 
-@pytest.mark.benchmark(
-    group=f"streams: {JOBS} pre-submitted jobs drained by {WORKERS} workers, by batch size"
-)
+@pytest.mark.benchmark(group=f"streams: {JOBS} pre-submitted jobs drained by {WORKERS} workers, by batch size")
 def test_drain_batch_1(benchmark: Any, redis_target: RedisTarget) -> None:
     _role(benchmark, "baseline", "")
     _bench_pipeline(benchmark, redis_target, batch=1, prefilled=True)
 
 
-@pytest.mark.benchmark(
-    group=f"streams: {JOBS} pre-submitted jobs drained by {WORKERS} workers, by batch size"
-)
+@pytest.mark.benchmark(group=f"streams: {JOBS} pre-submitted jobs drained by {WORKERS} workers, by batch size")
 def test_drain_batch_100(benchmark: Any, redis_target: RedisTarget) -> None:
     _role(benchmark, "subject", "ratio <= 0.10")
     _bench_pipeline(benchmark, redis_target, batch=100, prefilled=True)
@@ -162,9 +156,7 @@ def _run_raw(client: redis.Redis, stream: str, jobs: int, batch: int) -> None:
     for start in range(0, jobs, CHUNK):
         pipe = client.pipeline(transaction=False)
         for i in range(start, min(start + CHUNK, jobs)):
-            pipe.xadd(
-                stream, {"job": uuid.uuid4().hex, "kind": "tag", "payload": f'{{"n":{i}}}'}, maxlen=100_000
-            )
+            pipe.xadd(stream, {"job": uuid.uuid4().hex, "kind": "tag", "payload": f'{{"n":{i}}}'}, maxlen=100_000)
         pipe.execute()
     wait_until(lambda: done[0] >= jobs, 300, interval=0.005, what="all raw jobs acknowledged")
     stop.set()
@@ -251,9 +243,7 @@ def test_raw_xautoclaim_xack_loop(benchmark: Any, redis_target: RedisTarget) -> 
 @pytest.mark.benchmark(group=f"streams: reclaim and finish {RECLAIM_JOBS} jobs left by a killed worker")
 def test_pipeline_workers_reclaim(benchmark: Any, redis_target: RedisTarget) -> None:
     _role(benchmark, "subject", "")
-    _bench_reclaim(
-        benchmark, redis_target, lambda media: _run_pipeline(media, RECLAIM_JOBS, 100, produce=False)
-    )
+    _bench_reclaim(benchmark, redis_target, lambda media: _run_pipeline(media, RECLAIM_JOBS, 100, produce=False))
 
 
 @pytest.mark.benchmark(group=f"streams: reclaim and finish {RECLAIM_JOBS} jobs left by a killed worker")

@@ -59,9 +59,7 @@ def test_where_the_time_goes(benchmark: Any, metered: tuple[redis.Redis, redis.R
         "get": lambda: store.get(token),
         "set": lambda: store.set(token, {"cart": "3 items"}),
     }
-    result = benchmark.pedantic(
-        split_call, args=("sessions", call, calls[call], client, admin), rounds=1, iterations=1
-    )
+    result = benchmark.pedantic(split_call, args=("sessions", call, calls[call], client, admin), rounds=1, iterations=1)
     benchmark.extra_info.update(result)
 
 

@@ -62,9 +62,7 @@ class MediaWorld:
         return Worker(self.media, name, self.handler, **options)
 
     def results_for(self, job_id: str) -> list[dict[str, str]]:
-        return [
-            fields for _, fields in self.client.xrange(self.media.keys.results) if fields["job"] == job_id
-        ]
+        return [fields for _, fields in self.client.xrange(self.media.keys.results) if fields["job"] == job_id]
 
 
 @pytest.fixture
@@ -181,15 +179,11 @@ def workers_run_until_dead(media_world: MediaWorld, first: str, second: str, job
 
 @when(parsers.parse('worker "{worker}" extends the lease of its batch'))
 def worker_extends(media_world: MediaWorld, worker: str) -> None:
-    media_world.statuses = media_world.media.extend_lease(
-        worker, [j.entry_id for j in media_world.hand[worker]]
-    )
+    media_world.statuses = media_world.media.extend_lease(worker, [j.entry_id for j in media_world.hand[worker]])
 
 
 @when(
-    parsers.re(
-        r'worker "(?P<worker>[^"]+)" is stopped gracefully after handling (?P<count>\d+) jobs? of its batch'
-    ),
+    parsers.re(r'worker "(?P<worker>[^"]+)" is stopped gracefully after handling (?P<count>\d+) jobs? of its batch'),
     converters={"count": int},
 )
 def worker_stops(media_world: MediaWorld, worker: str, count: int) -> None:
@@ -285,9 +279,7 @@ def stream_count_range(media_world: MediaWorld, low: int, high: int) -> None:
     assert media.client.xpending(media.keys.jobs, media.group)["pending"] == 0
 
 
-@then(
-    parsers.re(r"the pending media jobs belong to (?P<value>\[.*\]) with delivery counts (?P<counts>\[.*\])")
-)
+@then(parsers.re(r"the pending media jobs belong to (?P<value>\[.*\]) with delivery counts (?P<counts>\[.*\])"))
 def pending_media(media_world: MediaWorld, value: str, counts: str) -> None:
     media = media_world.media
     rows = media.client.xpending_range(media.keys.jobs, media.group, "-", "+", 1000)
@@ -358,9 +350,7 @@ def lag_counted(media_world: MediaWorld, lag: int) -> None:
 
 
 @then(
-    parsers.re(
-        r'job "(?P<job>[^"]+)" was delivered (?P<count>\d+) times? and has been idle less than (?P<ms>\d+) ms'
-    ),
+    parsers.re(r'job "(?P<job>[^"]+)" was delivered (?P<count>\d+) times? and has been idle less than (?P<ms>\d+) ms'),
     converters={"count": int, "ms": int},
 )
 def job_delivered(media_world: MediaWorld, job: str, count: int, ms: int) -> None:

@@ -83,9 +83,7 @@ def stream_with_entries(raw: RawCommands, stream: str, first: str, last: str) ->
 @given(parsers.parse("the server keeps at most {count:d} entries per stream node"))
 def stream_node_size(raw: RawCommands, count: int) -> None:
     reply = _peek(raw, "CONFIG GET stream-node-max-entries")
-    assert reply == ["stream-node-max-entries", str(count)], (
-        f"CONFIG GET stream-node-max-entries: {show(reply)}"
-    )
+    assert reply == ["stream-node-max-entries", str(count)], f"CONFIG GET stream-node-max-entries: {show(reply)}"
 
 
 @then(parsers.re(r"the stream read delivers the ids (?P<value>\[.*\])"))
@@ -125,11 +123,7 @@ def stream_holds_ids(raw: RawCommands, stream: str, value: str) -> None:
     assert got == expected(value), f"expected {stream} to hold {value}, it holds {show(got)}"
 
 
-@then(
-    parsers.re(
-        r'the pending entries of group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)" are (?P<value>\[.*\])'
-    )
-)
+@then(parsers.re(r'the pending entries of group "(?P<group>[^"]+)" on "(?P<stream>[^"]+)" are (?P<value>\[.*\])'))
 def pending_entries(raw: RawCommands, group: str, stream: str, value: str) -> None:
     rows = _peek(raw, f"XPENDING {stream} {group} - + 1000")
     got = [[entry_id, consumer, deliveries] for entry_id, consumer, _idle, deliveries in rows]
