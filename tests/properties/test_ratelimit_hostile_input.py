@@ -178,7 +178,7 @@ def test_constructors_refuse_hostile_settings(
             (lambda: iter(Limit(1, 1000 + i) for i in range(10**6))) if drawn == "a long iterator" else lambda: drawn
         )
     elif parameter == "namespace":
-        settings["namespace"] = data.draw(st.one_of(bad_text(64), st.just("{tag}")))
+        settings["namespace"] = data.draw(st.one_of(BAD_NAMESPACE, st.just("{tag}")))
     elif parameter == "deny_cache_size":
         settings["deny_cache_size"] = data.draw(ints_outside(0, 1_000_000))
     elif parameter == "clock":
