@@ -1,22 +1,26 @@
-"""One script, called with ``EVALSHA`` by its cached SHA-1, on the shortest path redis-py offers.
+"""Scripts and batches on the shortest path redis-py offers.
 
 redis-py's :class:`~redis.commands.core.Script` goes through ``execute_command``, whose per-call
 bookkeeping (observability hooks, the single-connection lock, the retry wrapper's closures) costs
-as much as a quarter of a decision's round trip on loopback.  For a plain pooled ``redis.Redis`` this
-borrows a connection, sends, reads and gives it back, under the connection's own ``Retry`` (the
-client's ``retry=``, so a broken connection is retried exactly as redis-py would); other clients
-(a cluster, a single-connection client) take ``execute_command``.  ``NOSCRIPT`` (after
+as much as a quarter of a decision's round trip on loopback.  For a plain pooled ``redis.Redis``,
+:class:`Evalsha`, :func:`run_command` and :func:`run_pipeline` borrow a connection, send the command
+packed by hiredis, read and give the connection back, under its own ``Retry`` (the client's
+``retry=``, so a broken connection is retried exactly as redis-py would); other clients (a cluster, a
+single-connection client) take ``execute_command`` or a redis-py pipeline.  ``NOSCRIPT`` (after
 ``SCRIPT FLUSH`` or a restart without persistence) loads the script again and retries once.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import redis
 import redis.asyncio
 from redis.exceptions import NoScriptError, ResponseError
+
+T = TypeVar("T")
 
 try:
     from hiredis import pack_command as _pack
@@ -53,18 +57,12 @@ def is_direct(client: Any) -> bool:
     return type(client) is redis.Redis and client.connection is None
 
 
-def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = None) -> Any:
-    """``command`` on the shortest path: a borrowed connection when ``client`` is a plain pooled
-    ``redis.Redis`` (``direct``, when the caller has checked :func:`is_direct` once), else
-    ``execute_command``.  For commands with no reply callback in redis-py (EVALSHA, FCALL)."""
-    if not (is_direct(client) if direct is None else direct):
-        return client.execute_command(*command)
+def _borrowed(client: redis.Redis, work: Callable[[Any], T]) -> T:
+    """``work(connection)`` on a connection borrowed from ``client``'s pool, under its ``Retry``."""
     pool = client.connection_pool
     connection = pool.get_connection()
     try:
-        return connection.retry.call_with_retry(
-            lambda: _round_trip(connection, command), lambda _error: connection.disconnect()
-        )
+        return connection.retry.call_with_retry(lambda: work(connection), lambda _error: connection.disconnect())
     except ResponseError:
         raise  # the server answered: the connection is in step
     except BaseException:
@@ -72,6 +70,15 @@ def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = 
         raise
     finally:
         pool.release(connection)
+
+
+def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = None) -> Any:
+    """``command`` on the shortest path: a borrowed connection when ``client`` is a plain pooled
+    ``redis.Redis`` (``direct``, when the caller has checked :func:`is_direct` once), else
+    ``execute_command``.  For commands with no reply callback in redis-py (EVALSHA, FCALL)."""
+    if not (is_direct(client) if direct is None else direct):
+        return client.execute_command(*command)
+    return _borrowed(client, lambda connection: _round_trip(connection, command))
 
 
 def run_pipeline(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
@@ -87,17 +94,7 @@ def run_pipeline(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
         for command in commands:
             pipe.execute_command(*command)
         return list(pipe.execute())
-    pool = client.connection_pool
-    connection = pool.get_connection()
-    try:
-        replies = connection.retry.call_with_retry(
-            lambda: _round_trips(connection, commands), lambda _error: connection.disconnect()
-        )
-    except BaseException:
-        connection.disconnect()
-        raise
-    finally:
-        pool.release(connection)
+    replies = _borrowed(client, lambda connection: _round_trips(connection, commands))
     for reply in replies:
         if isinstance(reply, ResponseError):
             raise reply

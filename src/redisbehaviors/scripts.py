@@ -53,10 +53,12 @@ class LoadedScript:
     ``NOSCRIPT`` (after ``SCRIPT FLUSH`` or a restart) loads it again and retries, either way.
     """
 
-    def __init__(self, client: redis.Redis | redis.RedisCluster, source: str) -> None:
+    _runner: type[Evalsha] = Evalsha
+
+    def __init__(self, client: Any, source: str) -> None:
         self.script = source  # the text sent to Redis, as on redis-py's Script
         self._script: Script = client.register_script(source)
-        self._direct = Evalsha(client, source)
+        self._direct = self._runner(client, source)
         self.sha = self._direct.sha
 
     def __call__(self, keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
@@ -68,11 +70,7 @@ class LoadedScript:
 class AsyncLoadedScript(LoadedScript):
     """The same on a ``redis.asyncio`` client: calls are coroutines (:class:`~redisbehaviors.evalsha.AsyncEvalsha`)."""
 
-    def __init__(self, client: Any, source: str) -> None:
-        self.script = source
-        self._script = client.register_script(source)
-        self._direct = AsyncEvalsha(client, source)
-        self.sha = self._direct.sha
+    _runner = AsyncEvalsha
 
 
 def load_script(client: Any, package: str, name: str, *, preludes: Sequence[str] = ()) -> LoadedScript:
