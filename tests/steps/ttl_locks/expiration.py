@@ -8,6 +8,7 @@ locking.feature is the shared raw-command vocabulary.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -18,10 +19,14 @@ from redisbehaviors.testing import server_ms, wait_until
 
 @pytest.fixture
 def active_expiry_switch(r: redis.Redis) -> Iterator[Callable[[bool], None]]:
-    """Turn active expiry off for one scenario; it is always turned back on afterwards."""
+    """Turn active expiry off for one scenario; it is always turned back on afterwards.
+    On a cluster: on every node, since DBSIZE sums the primaries and a key may live on any of them."""
+    every_node: dict[str, Any] = (
+        {"target_nodes": redis.RedisCluster.ALL_NODES} if isinstance(r, redis.RedisCluster) else {}
+    )
 
     def switch(enabled: bool) -> None:
-        r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", 1 if enabled else 0)
+        r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", 1 if enabled else 0, **every_node)
 
     yield switch
     switch(True)
