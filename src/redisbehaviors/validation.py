@@ -16,6 +16,8 @@ from redisbehaviors.errors import InvalidInput
 
 MAX_ID_LENGTH = 128
 _ID = re.compile(r"[A-Za-z0-9_.@+-]+")
+#: Ids joined by spaces, each 1-MAX_ID_LENGTH characters of ``_ID``: a batch checked by one regex call.
+_ID_BATCH = re.compile(rf"[A-Za-z0-9_.@+-]{{1,{MAX_ID_LENGTH}}}(?: [A-Za-z0-9_.@+-]{{1,{MAX_ID_LENGTH}}})*")
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)*")
 #: A complete stream entry id, ``<ms>-<seq>`` (``XADD`` makes them; ``$``, ``>``, ``-`` and ``+`` are not ids).
 STREAM_ID = re.compile(r"[0-9]+-[0-9]+")  # ASCII digits: \d also matches other scripts' digits
@@ -46,6 +48,16 @@ def validate_id(value: object, what: str = "id", max_length: int = MAX_ID_LENGTH
             "(no braces, colons or whitespace, which would change the key schema)"
         )
     return value
+
+
+def validate_ids(values: list[object], what: str = "id") -> list[str]:
+    """``values`` (a list) if every one is a safe identifier (:func:`validate_id`), else raise
+    :class:`InvalidInput` naming the first bad one.  A batch of valid ids costs one regex call."""
+    if all(type(value) is str for value in values):
+        joined = " ".join(values)  # type: ignore[arg-type]
+        if joined.count(" ") == len(values) - 1 and _ID_BATCH.fullmatch(joined):  # no id holds the space
+            return values  # type: ignore[return-value]
+    return [validate_id(value, what) for value in values]
 
 
 def validate_namespace(value: str) -> str:

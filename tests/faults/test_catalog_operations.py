@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from redisbehaviors.catalog import Catalog
+from redisbehaviors.catalog import Catalog, ProductCard
 from redisbehaviors.errors import UnknownEntity
 from redisbehaviors.testing import RedisServer
 from redisbehaviors.testing.server import Cluster
@@ -87,6 +87,9 @@ def test_eviction(spawn_server: Callable[..., RedisServer], policy: str) -> None
     print(f"catalog, {policy}: 200 likes before; after filling: {after}; a new like {late}")
     if policy == "noeviction":
         assert (after, late) == ("200 likers, counter 200", "refused with OOM")
+        # cards.lua only reads, and a script without a shebang is refused OOM only when it calls a write
+        # command ("Script flags", https://redis.io/docs/latest/develop/programmability/eval-intro/)
+        assert catalog.cards(["p1"], "user-0") == [ProductCard("p1", "Lamp", 10.0, 0, 200, True)]
     else:
         assert after == "product unknown"
     client.close()

@@ -22,7 +22,7 @@ from redisbehaviors.catalog import Catalog, CatalogKeys
 from redisbehaviors.catalog.catalog import MAX_BATCH, MAX_FIELD_VALUE_BYTES, MAX_FIELDS, MAX_RECENT
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.idempotency import MAX_OPERATION_TTL_MS
-from redisbehaviors.validation import INT64_MAX, INT64_MIN, MAX_ID_LENGTH, MAX_TTL_MS
+from redisbehaviors.validation import INT64_MAX, INT64_MIN, MAX_ID_LENGTH, MAX_TTL_MS, validate_id, validate_ids
 from tests.properties.support import outside
 
 SAFE = "abcXYZ019_.@+-"
@@ -317,3 +317,19 @@ def test_in_price_range_refuses_hostile_input(refused: Callable[..., None], shop
 )
 def test_cards_refuses_hostile_input(refused: Callable[..., None], shop: Catalog, kwargs: dict) -> None:
     refused(lambda: shop.cards(**kwargs))
+
+
+def _verdict(check: Callable[[], object]) -> object:
+    try:
+        return check()
+    except InvalidInput as error:
+        return f"refused: {error}"
+
+
+@given(ids=st.lists(st.one_of(st.text(alphabet=SAFE, min_size=1, max_size=MAX_ID_LENGTH), hostile_ids), max_size=6))
+def test_a_batch_of_ids_gets_the_verdict_of_its_first_bad_id(ids: list[Any]) -> None:
+    """``validate_ids`` checks a batch with one regex call (``cards`` of 50 ids); it must accept and refuse
+    exactly as ``validate_id`` on each id would, with the same message."""
+    assert _verdict(lambda: validate_ids(list(ids), "product id")) == _verdict(
+        lambda: [validate_id(value, "product id") for value in ids]
+    )

@@ -30,8 +30,8 @@ def test_fifty_product_cards_take_one_round_trip(redis_target: Any, catalog: Cat
     client = redis.Redis.from_url(
         redis_target.url, decode_responses=True, protocol=redis_target.protocol, connection_class=CountingConnection
     )
-    client.ping()  # connect (and HELLO) before counting
     shop = Catalog(client, namespace=ns)
+    shop.cards(["p0"], user_id="ana")  # connect, and the first call may load the script (NOSCRIPT, then EVAL)
     CountingConnection.sends = 0
     cards = shop.cards([f"p{i}" for i in range(50)], user_id="ana")
     assert CountingConnection.sends == 1
@@ -42,7 +42,7 @@ def test_fifty_product_cards_take_one_round_trip(redis_target: Any, catalog: Cat
 def test_a_card_whose_key_holds_another_type_raises_and_the_connection_stays_in_step(
     r: redis.Redis, catalog: Catalog
 ) -> None:
-    """Every reply of the batch is read before the error is raised: the next call reads its own."""
+    """The script stops at the first WRONGTYPE and its one reply is the error: the next call reads its own."""
     r.set(catalog.keys.product("p7"), "not a hash")
     with pytest.raises(redis.ResponseError, match=r"^WRONGTYPE"):
         catalog.cards(["p1", "p7", "p2"], user_id="ana")

@@ -94,7 +94,8 @@ def test_cards_and_a_view_take_one_round_trip_each(redis_target: RedisTarget, ns
         shop = AsyncCatalog(client, namespace=ns)
         for index in range(50):
             await shop.put_product(f"p{index}", {"name": f"Product {index}", "price": index})
-        await shop.record_view("p0", "ana")  # the view script is loaded by now
+        await shop.record_view("p0", "ana")  # the view and cards scripts are loaded by now
+        await shop.cards(["p0"])
         sends = []
         for call in (lambda: shop.cards([f"p{i}" for i in range(50)], user_id="ana"), lambda: shop.record_view("p1")):
             CountingAsyncConnection.sends = 0

@@ -1,7 +1,7 @@
 """The asyncio twin of :mod:`redisbehaviors.catalog.catalog`.
 
 Same keys, same scripts, same errors, same method names and arguments; every method that talks to
-Redis is a coroutine, and ``cards`` is still one round trip (one ``redis.asyncio`` pipeline)::
+Redis is a coroutine, and ``cards`` is still one round trip (one script)::
 
     shop = AsyncCatalog(client, namespace="shop", partition="eu")
     await shop.record_view("lamp", user_id="ana")
@@ -125,11 +125,6 @@ class AsyncCatalog(CatalogCore):
     # ------------------------------------------------------------------------------------ batch read
 
     async def cards(self, product_ids: Sequence[str], user_id: str | None = None) -> list[ProductCard | None]:
-        """See :meth:`redisbehaviors.catalog.Catalog.cards`: one round trip (one pipeline)."""
-        commands, read = self._cards_commands(product_ids, user_id)
-        if not commands:
-            return []
-        pipe = self.client.pipeline(transaction=False)
-        for command in commands:
-            pipe.execute_command(*command)
-        return read(await pipe.execute())
+        """See :meth:`redisbehaviors.catalog.Catalog.cards`: one round trip (one script)."""
+        (keys, args), read = self._cards_call(product_ids, user_id)
+        return read(await self._cards(keys, args)) if keys else []

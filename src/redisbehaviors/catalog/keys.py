@@ -41,6 +41,11 @@ class CatalogKeys:
     def product(self, product_id: str) -> str:
         return self._key("product", product_id)
 
+    def products(self, product_ids: list[str]) -> list[str]:
+        """``product(id)`` of each id (one prefix, joined once per id)."""
+        prefix = self.product("")
+        return [prefix + product_id for product_id in product_ids]
+
     def likers(self, product_id: str) -> str:
         return self._key("likers", product_id)
 
