@@ -1,44 +1,57 @@
--- Submit one job with XADD, trimming the stream.  Every submit records its entry under the job id,
--- so that a repeated submit returns the entry of the first one instead of adding a second: a
--- retry after a lost reply (same job id, same operation id: reported as not a duplicate), or a
--- producer submitting the same job id again within the idempotency window (reported as a duplicate).
--- KEYS[1] jobs stream   KEYS[2] the job's submitted-marker
--- ARGV[1] job id   ARGV[2] kind   ARGV[3] payload (JSON text)
--- ARGV[4] trimming: "maxlen" | "minid" | "none"   ARGV[5] MAXLEN count, or MINID retention in ms
--- ARGV[6] "1" to add ACKED (Redis >= 8.2: trimming never drops an entry a group has not acknowledged)
--- ARGV[7] how long the marker is kept, in ms   ARGV[8] operation id of this call
--- Reply: {entry id, 1 when the job was submitted by another call before, else 0}
-local existing = redis.call('GET', KEYS[2])
-if existing then
-  local space = string.find(existing, ' ', 1, true)
-  if not space then  -- a marker written before operation ids: the entry id alone
-    return {existing, 1}
-  end
-  local first_op = string.sub(existing, space + 1)
-  return {string.sub(existing, 1, space - 1), first_op == ARGV[8] and 0 or 1}
+-- Submit jobs with XADD, trimming the stream: a batch of one (submit) or more (submit_many) in one
+-- script, so every job of a batch is added or none is (the first XADD is the script's first write:
+-- an OOM or WRONGTYPE refusal comes before anything has changed).
+-- A retry of the call (after a lost reply, with the same operation id) gets the first reply from the
+-- call's record and adds nothing.  A job given a job id also leaves a marker for the idempotency
+-- window: another submit of that id, in a later call or later in the same batch, gets the first
+-- entry back, reported as a duplicate.
+-- KEYS[1] jobs stream   KEYS[2] this call's record   KEYS[3...] the markers of the jobs given an id
+-- ARGV[1] trimming: "maxlen" | "minid" | "none"   ARGV[2] MAXLEN count, or MINID retention in ms
+-- ARGV[3] "1" to add ACKED (Redis >= 8.2: trimming never drops an entry a group has not acknowledged)
+-- ARGV[4] how long a marker is kept, in ms   ARGV[5] how long the call's record is kept, in ms
+-- then four per job: job id, kind, payload (JSON text), "1" when the job has a marker (the next KEYS)
+-- Reply: flat, two per job: entry id, 1 when the job id was submitted before, else 0
+local done = op_replay(KEYS[2])
+if done then
+  return done
 end
-local args = {KEYS[1]}
-if ARGV[4] ~= 'none' then
-  if ARGV[6] == '1' then
-    args[#args + 1] = 'ACKED'
+local head = {KEYS[1]}
+if ARGV[1] ~= 'none' then
+  if ARGV[3] == '1' then
+    head[#head + 1] = 'ACKED'
   end
-  local threshold = ARGV[5]
-  if ARGV[4] == 'minid' then
+  local threshold = ARGV[2]
+  if ARGV[1] == 'minid' then
     -- server time, so every producer trims against the same clock
-    threshold = int(math.max(now_ms() - tonumber(ARGV[5]), 0))
+    threshold = int(math.max(now_ms() - tonumber(ARGV[2]), 0))
   end
   -- '~' lets Redis drop only whole radix-tree nodes: cheap, but it may keep more than asked
-  args[#args + 1] = string.upper(ARGV[4])
-  args[#args + 1] = '~'
-  args[#args + 1] = threshold
+  head[#head + 1] = string.upper(ARGV[1])
+  head[#head + 1] = '~'
+  head[#head + 1] = threshold
 end
-args[#args + 1] = '*'
-args[#args + 1] = 'job'
-args[#args + 1] = ARGV[1]
-args[#args + 1] = 'kind'
-args[#args + 1] = ARGV[2]
-args[#args + 1] = 'payload'
-args[#args + 1] = ARGV[3]
-local id = redis.call('XADD', unpack(args))
-redis.call('SET', KEYS[2], id .. ' ' .. ARGV[8], 'PX', ARGV[7])
-return {id, 0}
+head[#head + 1] = '*'
+local fields = #head
+local reply, marker = {}, 2
+for at = 6, #ARGV, 4 do
+  local entry, duplicate = nil, 0
+  if ARGV[at + 3] == '1' then
+    marker = marker + 1
+    entry = redis.call('GET', KEYS[marker])
+    if entry then
+      -- "<entry id>", or "<entry id> <operation id>" as markers were written before call records
+      entry, duplicate = string.match(entry, '^[^ ]+'), 1
+    end
+  end
+  if not entry then
+    head[fields + 1], head[fields + 2], head[fields + 3] = 'job', ARGV[at], 'kind'
+    head[fields + 4], head[fields + 5], head[fields + 6] = ARGV[at + 1], 'payload', ARGV[at + 2]
+    entry = redis.call('XADD', unpack(head))
+    if ARGV[at + 3] == '1' then
+      redis.call('SET', KEYS[marker], entry, 'PX', ARGV[4])
+    end
+  end
+  reply[#reply + 1] = entry
+  reply[#reply + 1] = duplicate
+end
+return op_record(KEYS[2], reply, ARGV[5])
