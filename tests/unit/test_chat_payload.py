@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from redisbehaviors.chat import ChatKeys, ChatMessage, PayloadError, PresenceNotice, TypingNotice, TypingTracker
 from redisbehaviors.chat.errors import InvalidMessage
-from redisbehaviors.chat.payload import decode_payload, message_from_entry, parse_stream_id
+from redisbehaviors.chat.payload import (
+    _checked_message,
+    _well_formed_message,
+    decode_payload,
+    message_from_entry,
+    parse_stream_id,
+)
 from redisbehaviors.chat.validation import validate_body, validate_seconds, validate_stream_id
 from redisbehaviors.errors import InvalidInput
 
@@ -142,3 +150,41 @@ def test_a_typing_tracker_forgets_a_sender_that_stopped() -> None:
     assert tracker.stop("ana") is True
     assert tracker.stop("ana") is False
     assert tracker.expire(now=100) == []
+
+
+_ID_TEXT = st.one_of(
+    st.builds(lambda ms, seq: f"{ms}-{seq}", st.integers(0, 2**64 + 5), st.integers(0, 2**64 + 5)),
+    st.text(alphabet="0123456789-x ", max_size=45),
+)
+_FIELD_VALUES = st.one_of(_ID_TEXT, st.text(max_size=5), st.integers(), st.booleans(), st.none(), st.floats())
+
+
+_VALID_ID = st.builds(lambda ms, seq: f"{ms}-{seq}", st.integers(0, 10**19 - 1), st.integers(0, 10**19 - 1))
+_TEXT = st.text(max_size=5)
+
+
+@given(
+    st.fixed_dictionaries(  # each field mostly right, sometimes anything
+        {
+            "id": st.one_of(_VALID_ID, _VALID_ID, _FIELD_VALUES),
+            "prev": st.one_of(_VALID_ID, _VALID_ID, _FIELD_VALUES),
+            "room": st.one_of(_TEXT, _TEXT, _FIELD_VALUES),
+            "sender": st.one_of(_TEXT, _TEXT, _FIELD_VALUES),
+            "time": st.one_of(st.integers(), st.integers(), _FIELD_VALUES),
+            "body": st.one_of(_TEXT, _TEXT, _FIELD_VALUES),
+        }
+    )
+)
+def test_the_fast_path_accepts_only_what_the_full_check_accepts_and_reads_it_alike(fields: dict) -> None:
+    """Every subscriber decodes each live message with ``_well_formed_message`` (type tests and a short-id
+    regex) and falls back to the field-by-field check, which names what is wrong; the fast path must
+    never accept a payload the full check refuses, nor read one differently."""
+    fast = _well_formed_message(fields)
+    try:
+        full: object = _checked_message(fields)
+    except PayloadError as error:
+        full = error
+    if fast is not None:
+        assert fast == full
+    elif not isinstance(full, PayloadError):  # declined by the fast path, accepted by the full check
+        assert max(len(part) for part in fields["id"].split("-") + fields["prev"].split("-")) >= 20
