@@ -143,6 +143,27 @@ def test_submit_many_is_one_round_trip_and_dedupes_by_job_id(media: MediaPipelin
     assert media.submit_many([]) == []
 
 
+def test_submit_many_is_all_or_nothing_a_refused_batch_leaves_no_marker(r: redis.Redis, ns: str) -> None:
+    """One script per batch, and its first write is the first XADD: a refusal there changes nothing."""
+    media = MediaPipeline(r, namespace=ns, pipeline="p")
+    r.set(media.keys.jobs, "not a stream")
+    with pytest.raises(redis.ResponseError, match=r"^WRONGTYPE"):
+        media.submit_many([("tag", {"i": 1}, "a"), ("tag", {"i": 2}, "b")])
+    assert (r.exists(media.keys.submitted("a"), media.keys.submitted("b")), r.get(media.keys.jobs)) == (
+        0,
+        "not a stream",
+    )
+
+
+def test_a_generated_job_id_leaves_no_marker_and_a_batch_one_call_record(media: MediaPipeline, r: redis.Redis) -> None:
+    done = media.submit_many([("tag", {"i": i}, None) for i in range(3)])
+    assert [len(d.job_id) for d in done] == [32, 32, 32] and len({d.job_id for d in done}) == 3
+    keys = sorted(r.scan_iter(match=media.keys.submitted("*")))
+    records = list(r.scan_iter(match=media.keys.op("*")))
+    assert (keys, len(records)) == ([], 1)
+    assert 0 < r.pttl(records[0]) <= media.operation_ttl_ms
+
+
 def test_submit_many_after_script_flush_loads_the_script_and_submits_each_job_once(
     media: MediaPipeline, r: redis.Redis
 ) -> None:
