@@ -34,6 +34,11 @@ from redisbehaviors.reports.bench import REFERENCE_ENV
 
 SPLIT_CALLS = int(os.environ.get("REDISBEHAVIORS_BENCH_SPLIT_CALLS", "2000"))
 ENTITIES = int(os.environ.get("REDISBEHAVIORS_BENCH_ENTITIES", "100000"))
+#: The goal of a group timed round after round whose comparison also runs interleaved: the verdict is there.
+#: On this project's 2-vCPU VM a loopback round trip is about 110 µs while the CPUs idle and about 24 µs
+#: while any process keeps one busy (``INCR`` medians, measured; docs/reports.md), so a baseline timed in
+#: another stretch of a run than its subject can be 5x off; interleaved turns see the same stretch.
+INTERLEAVED_GOAL = "see the interleaved table"
 SCRIPT_COMMANDS = ("EVALSHA", "EVAL", "EVALSHA_RO", "EVAL_RO", "FCALL", "FCALL_RO")
 
 
