@@ -15,12 +15,15 @@ from typing import TypeGuard
 from redisbehaviors.errors import InvalidInput
 
 MAX_ID_LENGTH = 128
-_ID = re.compile(r"[A-Za-z0-9_.@+-]+")
+_ID_CHARS = "[A-Za-z0-9_.@+-]"
+_ID = re.compile(f"{_ID_CHARS}+")
 #: Ids joined by spaces, each 1-MAX_ID_LENGTH characters of ``_ID``: a batch checked by one regex call.
-_ID_BATCH = re.compile(rf"[A-Za-z0-9_.@+-]{{1,{MAX_ID_LENGTH}}}(?: [A-Za-z0-9_.@+-]{{1,{MAX_ID_LENGTH}}})*")
+_ID_BATCH = re.compile(rf"{_ID_CHARS}{{1,{MAX_ID_LENGTH}}}(?: {_ID_CHARS}{{1,{MAX_ID_LENGTH}}})*")
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)*")
 #: A complete stream entry id, ``<ms>-<seq>`` (``XADD`` makes them; ``$``, ``>``, ``-`` and ``+`` are not ids).
 STREAM_ID = re.compile(r"[0-9]+-[0-9]+")  # ASCII digits: \d also matches other scripts' digits
+#: An id whose parts have at most 19 digits: each is below 10**19 < 2**64, so no int parsing is needed.
+_SHORT_STREAM_ID = re.compile(r"[0-9]{1,19}-[0-9]{1,19}")
 #: Redis integers (counters, integer arguments) are signed 64-bit.
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
@@ -117,6 +120,8 @@ def validate_client(client: object, what: str = "client") -> object:
 
 def validate_seconds(value: object, what: str, *, error: type[InvalidInput] = InvalidInput) -> float:
     """A finite, non-negative number of seconds (not a bool), as a float."""
+    if type(value) is float and 0.0 <= value < math.inf:  # the common case, checked first (poll loops)
+        return value
     # math.isfinite(10**5000) raises OverflowError: an int is finite when it fits a signed 64-bit integer
     finite = (isinstance(value, float) and math.isfinite(value)) or (isinstance(value, int) and abs(value) <= INT64_MAX)
     if isinstance(value, bool) or not isinstance(value, int | float) or not finite or value < 0:
@@ -127,7 +132,11 @@ def validate_seconds(value: object, what: str, *, error: type[InvalidInput] = In
 def is_stream_id(value: object) -> TypeGuard[str]:
     """True for a complete entry id such as ``"1764170000000-0"``, each part an unsigned 64-bit integer
     (Redis refuses ``18446744073709551616-0`` with "Invalid stream ID", after a script's earlier writes)."""
-    if not isinstance(value, str) or len(value) > 41 or STREAM_ID.fullmatch(value) is None:
+    if not isinstance(value, str) or len(value) > 41:
+        return False
+    if _SHORT_STREAM_ID.fullmatch(value) is not None:  # parts of up to 19 digits: the ids servers make
+        return True
+    if STREAM_ID.fullmatch(value) is None:
         return False
     ms, _, seq = value.partition("-")
     return int(ms) <= UINT64_MAX and int(seq) <= UINT64_MAX

@@ -15,7 +15,6 @@ A :class:`RoomFeed` owns one dedicated Pub/Sub connection (from the client's poo
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -226,9 +225,7 @@ class RoomFeed:
         Never blocks much longer than ``timeout`` plus one connection attempt: while Redis is down
         it returns ``[]`` (or the :class:`Disconnected` event) and tries again on the next call.
         """
-        if type(timeout) is not float or not 0.0 <= timeout < math.inf:  # a plain float skips the full check
-            timeout = validate_seconds(timeout, "timeout")
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + validate_seconds(timeout, "timeout")
         events: list[Event] = []
         if self._pubsub is None:
             events += self._reconnect(deadline)

@@ -358,7 +358,7 @@ class MediaPipeline:
         keys = [self.keys.jobs, self.keys.op(new_operation_id())]
         args: list[str | int] = [*self._trim_args(), self.idempotency_ttl_ms, self.operation_ttl_ms]
         marker, chosen, kinds = self.keys.submitted(""), [], set()
-        fresh = os.urandom(16 * len(jobs)).hex()  # 128 random bits for each job that needs an id, in one draw
+        fresh = os.urandom(16 * len(jobs)).hex()  # 128 random bits per job (used by those without an id), one draw
         generated = (fresh[start : start + 32] for start in range(0, len(fresh), 32))
         for index, job in enumerate(jobs):
             if not isinstance(job, tuple | list) or len(job) != 3:
