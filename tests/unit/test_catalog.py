@@ -131,6 +131,22 @@ def test_a_batch_of_ids_as_one_string_is_refused(catalog: Catalog) -> None:
         catalog.cards("p1")
 
 
+def test_cards_read_counters_beyond_what_a_lua_number_holds_exactly(catalog: Catalog, r: redis.Redis) -> None:
+    # cards.lua sends a counter as an integer while a Lua double holds it exactly (below 2**53) and as
+    # its stored text beyond that, so a card never shows a rounded count.
+    catalog.put_product("big", {"name": "Lamp", "price": 2})
+    catalog.put_product("edge", {"name": "Desk", "price": 3})
+    r.hset(catalog.keys.product("big"), mapping={"views": 2**53 + 1, "likes": -(2**53) - 1})
+    r.hset(catalog.keys.product("edge"), mapping={"views": 2**53 - 1, "likes": 7})
+    r.hset(catalog.keys.product("bare"), "stock", 4)  # a hash with none of the card's fields reads as missing
+    cards = catalog.cards(["big", "edge", "bare"], user_id="ana")
+    assert [(c.views, c.likes, c.price, c.favorite) if c else None for c in cards] == [
+        (2**53 + 1, -(2**53) - 1, 2.0, False),
+        (2**53 - 1, 7, 3.0, False),
+        None,
+    ]
+
+
 def test_the_catalog_works_unchanged_on_a_real_cluster(cluster_client: redis.RedisCluster, ns: str) -> None:
     shop = Catalog(cluster_client, namespace=ns, partition="eu")
     shop.put_product("lamp", {"name": "Lamp", "price": 20})

@@ -11,7 +11,6 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import repeat
 from typing import Any, NamedTuple
 
 import redis
@@ -47,6 +46,9 @@ CARD_FIELDS = ("name", "price", "views", "likes")
 SCRIPTS = ("put", "like", "view", "incr", "cards")
 #: The keys and the arguments of one script call.
 ScriptCall = tuple[list[str], list[Any]]
+
+
+_new = tuple.__new__
 
 
 class ProductCard(NamedTuple):
@@ -300,36 +302,30 @@ class CatalogCore:
     def _cards_call(
         self, product_ids: Sequence[str], user_id: str | None
     ) -> tuple[ScriptCall, Callable[[list[Any]], list[ProductCard | None]]]:
-        """The ``cards.lua`` call (keys, arguments) and the reader of its one flat reply."""
+        """The ``cards.lua`` call (keys, arguments) and the reader of its reply."""
         ids = _validate_ids(product_ids, "product id")
         viewer = validate_id(user_id, "user id") if user_id is not None else None
         keys = self.keys.products(ids)
+        read = partial(self._read_cards, ids)
         if viewer is None:
-            return (keys, []), partial(self._read_cards, ids, False)
+            return (keys, []), read
         keys.append(self.keys.favorites(viewer))
-        return (keys, ids), partial(self._read_cards, ids, True)
+        return (keys, [len(self.keys.product(""))]), read
 
     @staticmethod
-    def _read_cards(ids: list[str], with_viewer: bool, reply: list[Any]) -> list[ProductCard | None]:
-        fields = iter(reply[: 4 * len(ids)])
-        rows = zip(fields, fields, fields, fields, strict=True)  # name, price, views, likes of one product
-        flags = reply[4 * len(ids) :] if with_viewer else repeat(0)
-        cards: list[ProductCard | None] = []
-        for product_id, (name, price, views, likes), favorite in zip(ids, rows, flags, strict=False):
-            if name is None and price is None and views is None and likes is None:
-                cards.append(None)
-                continue
-            cards.append(
-                ProductCard(
-                    product_id,
-                    name,
-                    float(price) if price is not None else None,
-                    int(views or 0),
-                    int(likes or 0),
-                    bool(favorite),
-                )
+    def _read_cards(ids: list[str], reply: list[Any]) -> list[ProductCard | None]:
+        # Each row is [name, price, views, likes, favorite] with the counters already integers (text
+        # only beyond 2**53, which int() reads too), or None for a missing product: see cards.lua.
+        # tuple.__new__ is what ProductCard._make does, without its Python-level length check.
+        return [
+            _new(
+                ProductCard,
+                (product_id, row[0], None if row[1] is None else float(row[1]), int(row[2]), int(row[3]), row[4] == 1),
             )
-        return cards
+            if row
+            else None
+            for product_id, row in zip(ids, reply, strict=True)
+        ]
 
 
 class Catalog(CatalogCore):
