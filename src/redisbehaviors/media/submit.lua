@@ -9,7 +9,8 @@
 -- ARGV[1] trimming: "maxlen" | "minid" | "none"   ARGV[2] MAXLEN count, or MINID retention in ms
 -- ARGV[3] "1" to add ACKED (Redis >= 8.2: trimming never drops an entry a group has not acknowledged)
 -- ARGV[4] how long a marker is kept, in ms   ARGV[5] how long the call's record is kept, in ms
--- then four per job: job id, kind, payload (JSON text), "1" when the job has a marker (the next KEYS)
+-- ARGV[6] one character per job: "1" when the job has a marker (the next KEYS), else "0"
+-- then three per job: job id, kind, payload (JSON text)
 -- Reply: flat, two per job: entry id, 1 when the job id was submitted before, else 0
 local done = op_replay(KEYS[2])
 if done then
@@ -32,10 +33,11 @@ if ARGV[1] ~= 'none' then
 end
 head[#head + 1] = '*'
 local fields = #head
-local reply, marker = {}, 2
-for at = 6, #ARGV, 4 do
+local reply, marker, marks = {}, 2, ARGV[6]
+for at = 7, #ARGV, 3 do
   local entry, duplicate = nil, 0
-  if ARGV[at + 3] == '1' then
+  local marked = string.byte(marks, (at - 4) / 3) == 49 -- '1'
+  if marked then
     marker = marker + 1
     entry = redis.call('GET', KEYS[marker])
     if entry then
@@ -47,7 +49,7 @@ for at = 6, #ARGV, 4 do
     head[fields + 1], head[fields + 2], head[fields + 3] = 'job', ARGV[at], 'kind'
     head[fields + 4], head[fields + 5], head[fields + 6] = ARGV[at + 1], 'payload', ARGV[at + 2]
     entry = redis.call('XADD', unpack(head))
-    if ARGV[at + 3] == '1' then
+    if marked then
       redis.call('SET', KEYS[marker], entry, 'PX', ARGV[4])
     end
   end
