@@ -19,6 +19,7 @@ Figures are printed (``pytest -s``).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -27,7 +28,7 @@ from typing import Any
 import pytest
 import redis
 
-from redisbehaviors.chat import Chat, ChatMessage, Gap, TypingTracker
+from redisbehaviors.chat import Chat, ChatMessage, Disconnected, Gap, Reconnected, TypingTracker
 from redisbehaviors.testing import wait_until
 from redisbehaviors.testing.faults import ReplyDroppingProxy
 from tests.faults.support import MAX_FACTOR, MIN_RETRIED, CountingRetry, Operation, retrying, run_calls
@@ -37,8 +38,16 @@ ROOM = "lobby"
 
 
 def _feed_events(chat: Chat, op: str) -> list[Any]:
+    """What a feed opened from the start of the history delivers.  A kill that cuts its history read
+    while it opens ends the open with ``Disconnected``; a subscriber polls on, and the poll that
+    subscribes again reports ``Reconnected`` and catches up.  The messages, not those two reports,
+    are what a fault-free run must match."""
     with chat.feed(ROOM, me="bob", since="0-0") as feed:
-        return feed.open()
+        events = feed.open()
+        deadline = time.monotonic() + 10
+        while not feed.connected and time.monotonic() < deadline:
+            events += feed.poll(0.05)
+        return [event for event in events if not isinstance(event, Disconnected | Reconnected)]
 
 
 def _base(chat: Chat) -> None:
