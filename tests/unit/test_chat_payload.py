@@ -164,6 +164,7 @@ _TEXT = st.text(max_size=5)
 
 
 @given(
+    st.sets(st.sampled_from(["id", "prev", "room", "sender", "time", "body"]), max_size=2),
     st.fixed_dictionaries(  # each field mostly right, sometimes anything
         {
             "id": st.one_of(_VALID_ID, _VALID_ID, _FIELD_VALUES),
@@ -173,12 +174,16 @@ _TEXT = st.text(max_size=5)
             "time": st.one_of(st.integers(), st.integers(), _FIELD_VALUES),
             "body": st.one_of(_TEXT, _TEXT, _FIELD_VALUES),
         }
-    )
+    ),
 )
-def test_the_fast_path_accepts_only_what_the_full_check_accepts_and_reads_it_alike(fields: dict) -> None:
+def test_the_fast_path_accepts_only_what_the_full_check_accepts_and_reads_it_alike(
+    missing: set[str], fields: dict
+) -> None:
     """Every subscriber decodes each live message with ``_well_formed_message`` (type tests and a short-id
     regex) and falls back to the field-by-field check, which names what is wrong; the fast path must
     never accept a payload the full check refuses, nor read one differently."""
+    for name in missing:
+        del fields[name]
     fast = _well_formed_message(fields)
     try:
         full: object = _checked_message(fields)
@@ -188,3 +193,34 @@ def test_the_fast_path_accepts_only_what_the_full_check_accepts_and_reads_it_ali
         assert fast == full
     elif not isinstance(full, PayloadError):  # declined by the fast path, accepted by the full check
         assert max(len(part) for part in fields["id"].split("-") + fields["prev"].split("-")) >= 20
+
+
+_JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=12,
+)
+_MESSAGE_LIKE = st.fixed_dictionaries(
+    {"v": st.one_of(st.just(1), _JSON_VALUES), "type": st.sampled_from(["message", "typing", "presence", "x"])},
+    optional={
+        name: st.one_of(_VALID_ID, _TEXT, st.integers(), _JSON_VALUES) for name in MESSAGE if name not in ("v", "type")
+    },
+)
+
+
+def _decoded(raw: str) -> object:
+    try:
+        return decode_payload(raw)
+    except PayloadError:
+        return PayloadError
+
+
+@given(
+    st.one_of(_MESSAGE_LIKE.map(json.dumps), _JSON_VALUES.map(json.dumps), st.text(max_size=30)),
+    st.sampled_from(["", " ", "\n", " x", "}"]),
+)
+def test_the_fast_json_read_decodes_exactly_what_json_loads_decodes(raw: str, tail: str) -> None:
+    """``decode_payload`` reads a payload with ``JSONDecoder.raw_decode``, falling back to ``json.loads``
+    for anything it does not take whole; a leading space always takes ``json.loads``'s path, so both
+    paths must read every text alike (accept it as the same payload, or refuse it)."""
+    assert _decoded(raw + tail) == _decoded(" " + raw + tail)

@@ -240,16 +240,23 @@ class RoomFeed:
         events: list[Event] = []
         try:
             message = self._pubsub.get_message(timeout=max(0.0, deadline - time.monotonic()))
-            for _ in range(self.batch):
+            for read in range(self.batch):
                 if message is None:
                     break
-                events += self._handle(message)
+                if message["type"] == "message":
+                    events += self._live(message["data"])
+                else:
+                    events += self._handle(message)
                 if self._pubsub is None:  # a catch-up lost the connection: read again after reconnecting
                     break
-                # drain what has arrived; can_read is a third of an empty get_message's cost (measured)
-                connection = self._pubsub.connection
-                if connection is None or not connection.can_read(timeout=0):
-                    break
+                # Drain what has arrived.  While messages come one at a time, can_read tells cheaply that
+                # nothing more is there (0.9 against 2.5 µs for an empty get_message); in a burst, from
+                # the third message on, get_message alone is cheaper (98.6k against 102.9k instructions
+                # per message, a flood drained under callgrind), and its None ends the drain.
+                if read < 2:
+                    connection = self._pubsub.connection
+                    if connection is None or not connection.can_read(timeout=0):
+                        break
                 message = self._pubsub.get_message(timeout=0.0)
         except CONNECTION_ERRORS as exc:
             events += self._lost(exc)
