@@ -16,7 +16,8 @@ pottery==3.0.1 python-redis-lock==4.0.1`` (see tests/benchmarks/ttl_locks/peers_
 
 A fourth entry measures every subject one cycle at a time, in shuffled turns, and prints the
 median ratios: on a loaded machine those are the ratios to quote (the groups above run one after
-the other, so load drifts between them).
+the other, so load drifts between them); a fifth does the same for the hand-off, one round of
+each lock in turn.
 
 Also: the split of one acquire + release cycle (round trip, server, client; see ``measure.py``) and
 the memory of 100,000 held locks on a fresh server.
@@ -26,7 +27,9 @@ Run: python -m pytest tests/benchmarks/ttl_locks/bench_locks.py -o python_files=
 
 from __future__ import annotations
 
+import random
 import secrets
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -224,6 +227,46 @@ def test_interleaved_ratio_table(benchmark: Any, r: redis.Redis, ns: str, key: A
     for name, value in sorted(medians.items(), key=lambda item: item[1]):
         lines.append(f"{name:<22} {value * 1e6:>8.0f}µs {value / base:>7.2f}× {value / ours:>13.2f}×")
     print("\n" + "\n".join(lines))
+
+
+INTERLEAVED_HANDOFF = "ttl_locks: interleaved hand-off (one round of each lock in turn)"
+
+
+def _handoff_seconds(now: Callable[[], Release], blocking: Callable[[], Release]) -> float:
+    """One hand-off round as in ``_handoff``: untimed setup, then the release and the waiter's turn, timed."""
+    release = now()
+    waiter = threading.Thread(target=lambda: blocking()())
+    waiter.start()
+    time.sleep(0.03)  # let the waiter reach its wait (a benchmark setup, not a test assertion)
+    started = time.perf_counter()
+    release()
+    waiter.join(timeout=30)
+    assert not waiter.is_alive()
+    return time.perf_counter() - started
+
+
+@pytest.mark.benchmark(group=INTERLEAVED_HANDOFF)
+def test_interleaved_handoff_table(benchmark: Any, r: redis.Redis, ns: str, key: Any) -> None:
+    subjects: dict[str, tuple[Callable[[], Release], Callable[[], Release]]] = {"FencedLock": _fenced(r, ns)}
+    for peer, adapter in PEER_ADAPTERS.items():
+        try:
+            subjects[peer] = adapter(r, key(f"handoff-{peer.replace(' ', '-')}"))
+        except pytest.skip.Exception:
+            continue
+
+    def rounds() -> dict[str, float]:
+        times: dict[str, list[float]] = {name: [] for name in subjects}
+        order, shuffler = list(subjects), random.Random(7)
+        for _ in range(HANDOFF_ROUNDS):
+            shuffler.shuffle(order)
+            for name in order:
+                times[name].append(_handoff_seconds(*subjects[name]))
+        return {name: statistics.median(values) for name, values in times.items()}
+
+    medians = benchmark.pedantic(rounds, rounds=1, iterations=1)
+    comparisons = [(peer, "FencedLock", "ratio > 1.00") for peer in subjects if peer != "FencedLock"]
+    note = "timed from the holder's release until the blocked waiter has acquired and released"
+    benchmark.extra_info.update(interleaved_table(INTERLEAVED_HANDOFF, medians, comparisons, note))
 
 
 # ------------------------------------------------------------------------------------------------ split, memory
