@@ -86,30 +86,49 @@ def _peer_python() -> str | None:
     return candidate if Path(candidate).exists() else None
 
 
-def _measure() -> Any:
+def _peer_module() -> Any:
     spec = importlib.util.spec_from_file_location("limits_peer", PEER_SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.measure
+    return module
 
 
 def side_by_side(url: str, ns: str, peer_python: str) -> tuple[dict[str, float], dict[str, Any], str]:
-    measure = _measure()
+    """Both sides in one interleaved loop: our candidates run here, limits' in its own environment
+    (``limits_peer.py serve``), one batch each in turn, so a drift of the machine hits both alike."""
+    peer_module = _peer_module()
     client = redis.Redis.from_url(url, decode_responses=True)
-    candidates = {"raw INCR": lambda who: client.incr(f"{ns}:raw:{who}")}
+    batches = {"ours · raw INCR": peer_module.batch_timer(lambda who: client.incr(f"{ns}:raw:{who}"))}
     for name, limiter_class in ALGORITHMS.items():
         limiter = limiter_class(client, Limit(100, 60_000), namespace=ns)
-        candidates[name] = lambda who, limiter=limiter: limiter.hit(who, "login")
-    ours = measure(candidates)
+        batches[f"ours · {name}"] = peer_module.batch_timer(lambda who, limiter=limiter: limiter.hit(who, "login"))
+    with subprocess.Popen(
+        [peer_python, str(PEER_SCRIPT), "serve", url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as peer:
+        assert peer.stdin is not None and peer.stdout is not None
+        hello = json.loads(peer.stdout.readline())
+
+        def remote(name: str) -> Any:
+            def run(offset: int) -> float:
+                peer.stdin.write(f"{offset} {name}\n")  # type: ignore[union-attr]
+                peer.stdin.flush()  # type: ignore[union-attr]
+                return float(peer.stdout.readline())  # type: ignore[union-attr]
+
+            return run
+
+        batches |= {f"theirs · {name}": remote(name) for name in hello["candidates"]}
+        medians = peer_module.measure_batches(batches)
+        peer.stdin.close()
+        assert peer.wait(timeout=60) == 0
     client.close()
-    peer = subprocess.run([peer_python, str(PEER_SCRIPT), url], capture_output=True, text=True, timeout=600)
-    assert peer.returncode == 0, peer.stderr
-    theirs = json.loads(peer.stdout)
-    versions = theirs.pop("_versions")
+    ours = {name.removeprefix("ours · "): us for name, us in medians.items() if name.startswith("ours · ")}
+    theirs = {name.removeprefix("theirs · "): us for name, us in medians.items() if name.startswith("theirs · ")}
+    versions = hello["_versions"]
     note = (
         f"ours: redis-py {redis.__version__}; limits {versions['limits']}: redis-py {versions['redis']} "
-        "(its own venv); both with hiredis, same server, same interleaved loop"
+        "(its own venv, a process of its own); both with hiredis, same server, one loop interleaving "
+        "a batch of each side in turn"
     )
     return ours, theirs, note
 

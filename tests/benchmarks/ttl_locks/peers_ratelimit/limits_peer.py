@@ -8,7 +8,11 @@ server, and prints both sides in one table.  It can also be run by hand:
     /tmp/limits-venv/bin/python tests/benchmarks/ttl_locks/peers_ratelimit/limits_peer.py redis://127.0.0.1:PORT/0
 
 It prints one JSON object: median µs per decision for a raw INCR (this environment's baseline)
-and for each of limits' Redis strategies, measured with :func:`measure` (also used for our side).
+and for each of limits' Redis strategies, measured with :func:`measure`.
+
+``limits_peer.py serve URL`` times batches on request instead (:func:`serve`): the benchmark runs
+it beside its own candidates and interleaves both sides' batches in one loop
+(:func:`measure_batches`), so both sides are timed at the same moments.
 
 ``limits_peer.py concurrent URL TASKS [ROUNDS]`` measures limits' asyncio strategies (redis-py implementation)
 with TASKS tasks on one event loop, decisions per second (:func:`measure_concurrent`).
@@ -31,28 +35,41 @@ SUBJECTS = 10_000  # distinct clients, cycled: every decision is an admitted one
 BATCH, ROUNDS, WARMUP = 400, 25, 300
 
 
-def measure(candidates: dict[str, Callable[[str], object]]) -> dict[str, float]:
-    """Median µs per call of each ``decide(subject)``, measured in interleaved batches.
+def batch_timer(decide: Callable[[str], object]) -> Callable[[int], float]:
+    """``run(offset)``: µs per call of one batch of ``decide`` over ``BATCH`` subjects from ``offset``."""
+    subjects = [f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}" for i in range(SUBJECTS)]
+
+    def run(offset: int) -> float:
+        start = time.perf_counter()
+        for i in range(offset, offset + BATCH):
+            decide(subjects[i % SUBJECTS])
+        return (time.perf_counter() - start) / BATCH * 1e6
+
+    return run
+
+
+def measure_batches(batches: dict[str, Callable[[int], float]]) -> dict[str, float]:
+    """Median µs per call of each candidate, measured in interleaved batches.
 
     The machine is shared: its load drifts over seconds.  Each round times one batch of every
     candidate, in a rotating order, so drift hits all candidates alike and the ratios stay honest.
+    A candidate may run in another process (``serve``): its batch is timed there, the same way.
     """
-    subjects = [f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}" for i in range(SUBJECTS)]
-    for decide in candidates.values():
-        for i in range(WARMUP):
-            decide(subjects[i % SUBJECTS])
-    names = list(candidates)
+    for run in batches.values():  # warm-up: connections made, scripts loaded
+        run(0)
+    names = list(batches)
     samples: dict[str, list[float]] = {name: [] for name in names}
     offset = WARMUP
     for round_ in range(ROUNDS):
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            decide = candidates[name]
-            start = time.perf_counter()
-            for i in range(offset, offset + BATCH):
-                decide(subjects[i % SUBJECTS])
-            samples[name].append((time.perf_counter() - start) / BATCH * 1e6)
+            samples[name].append(batches[name](offset))
         offset += BATCH
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def measure(candidates: dict[str, Callable[[str], object]]) -> dict[str, float]:
+    """Median µs per call of each ``decide(subject)`` (:func:`measure_batches` of each one)."""
+    return measure_batches({name: batch_timer(decide) for name, decide in candidates.items()})
 
 
 def measure_concurrent(
@@ -142,7 +159,7 @@ def memory(url: str, count: int) -> dict[str, object]:
     return figures
 
 
-def main(url: str) -> dict[str, object]:
+def _candidates(url: str) -> dict[str, Callable[[str], object]]:
     import redis
     from limits import parse, storage, strategies
 
@@ -156,11 +173,32 @@ def main(url: str) -> dict[str, object]:
         # a distinct identifier per strategy keeps their keys (string, list, …) apart
         tag = name.replace(" ", "-")
         candidates[name] = lambda who, limiter=limiter, tag=tag: limiter.hit(limit, who, tag)
-    figures: dict[str, object] = dict(measure(candidates))
-    import limits as package
+    return candidates
 
-    figures["_versions"] = {"limits": package.__version__, "redis": redis.__version__}
+
+def _versions() -> dict[str, str]:
+    import limits
+    import redis
+
+    return {"limits": limits.__version__, "redis": redis.__version__}
+
+
+def main(url: str) -> dict[str, object]:
+    """This side alone: every candidate's median µs per decision, and the versions."""
+    figures: dict[str, object] = dict(measure(_candidates(url)))
+    figures["_versions"] = _versions()
     return figures
+
+
+def serve(url: str) -> None:
+    """Batches on request, for a loop in another process that interleaves them with its own:
+    prints one JSON line (the candidates and the versions), then, for each line ``<offset> <name>``
+    read from stdin, the µs per call of one batch of that candidate, until stdin closes."""
+    timers = {name: batch_timer(decide) for name, decide in _candidates(url).items()}
+    print(json.dumps({"candidates": list(timers), "_versions": _versions()}), flush=True)
+    for line in sys.stdin:
+        offset, name = line.rstrip("\n").split(" ", 1)
+        print(timers[name](int(offset)), flush=True)
 
 
 def concurrent(url: str, tasks: int, rounds: int = 15) -> dict[str, object]:
@@ -187,6 +225,8 @@ def concurrent(url: str, tasks: int, rounds: int = 15) -> dict[str, object]:
 if __name__ == "__main__":
     if sys.argv[1] == "memory":
         print(json.dumps(memory(sys.argv[2], int(sys.argv[3]))))
+    elif sys.argv[1] == "serve":
+        serve(sys.argv[2])
     elif sys.argv[1] == "concurrent":
         print(json.dumps(concurrent(sys.argv[2], int(sys.argv[3]), *map(int, sys.argv[4:5]))))
     else:
