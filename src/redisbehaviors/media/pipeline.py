@@ -380,16 +380,15 @@ class MediaPipeline:
         args: list[str | int] = [*self._trim_args(), self.idempotency_ttl_ms, self.operation_ttl_ms, ""]
         marker, chosen, kinds, marks = self.keys.submitted(""), [], set(), []
         fresh = os.urandom(16 * len(jobs)).hex()  # 128 random bits per job (used by those without an id), one draw
-        generated = (fresh[start : start + 32] for start in range(0, len(fresh), 32))
         for index, job in enumerate(jobs):
-            if not isinstance(job, tuple | list) or len(job) != 3:
+            if (type(job) is not tuple and not isinstance(job, tuple | list)) or len(job) != 3:
                 raise InvalidInput(f"job {index} must be a (kind, payload, job_id) triple, got {shown(job)}")
             kind, payload, job_id = job
             if type(kind) is not str or kind not in kinds:  # a batch usually repeats a few kinds
                 kinds.add(validate_id(kind, "kind", max_length=64))
             body = _encode_payload(payload)
             if job_id is None:
-                job_id = next(generated)
+                job_id = fresh[32 * index : 32 * index + 32]
                 marks.append("0")
             else:
                 keys.append(marker + validate_id(job_id, "job id"))
