@@ -662,3 +662,24 @@ def test_the_runs_table_has_a_vendor_column_only_when_a_server_is_not_redis(tmp_
     build_site(load_features(features), [Run.from_json(data)], tmp_path / "valkey", generated="now")
     home = (tmp_path / "valkey" / "index.html").read_text()
     assert "<td>7.2.4</td><td>valkey 8.1.1</td><td>RESP3</td><td>binary</td>" in home
+
+
+def test_halt_polling_sets_the_limit_while_the_block_runs_and_puts_the_old_one_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limit = tmp_path / "guest_halt_poll_ns"
+    limit.write_text("0\n")
+    monkeypatch.setattr(bench, "HALT_POLL_NS", limit)
+    with bench.halt_polling(200000):
+        assert limit.read_text() == "200000"
+    assert limit.read_text().strip() == "0"
+    with bench.halt_polling(None):  # no option: nothing is written
+        assert limit.read_text().strip() == "0"
+
+
+def test_halt_polling_without_the_haltpoll_driver_refuses_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bench, "HALT_POLL_NS", tmp_path / "absent")
+    with pytest.raises(OSError, match="haltpoll"), bench.halt_polling(200000):
+        pass

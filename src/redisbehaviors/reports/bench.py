@@ -29,7 +29,8 @@ import os
 import platform
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -560,6 +561,37 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+#: The haltpoll cpuidle driver's limit on how long an idle vCPU polls before it halts (a guest of a hypervisor).
+HALT_POLL_NS = Path("/sys/module/haltpoll/parameters/guest_halt_poll_ns")
+
+
+def cpu_idle_state() -> str:
+    """What an idle CPU does while a client waits for its reply: the cpuidle driver, and with haltpoll
+    how long a vCPU polls before it halts (waking a halted vCPU is what makes loopback round trips slow
+    on a VM; docs/reports.md)."""
+    driver = Path("/sys/devices/system/cpu/cpuidle/current_driver")
+    name = driver.read_text().strip() if driver.is_file() else "unknown"
+    if name == "haltpoll" and HALT_POLL_NS.is_file():
+        return f"haltpoll, guest_halt_poll_ns={HALT_POLL_NS.read_text().strip()}"
+    return name
+
+
+@contextmanager
+def halt_polling(ns: int | None) -> Iterator[str]:
+    """With ``ns``, let the haltpoll driver poll up to ``ns`` nanoseconds before halting an idle vCPU while
+    the block runs (root only; put back afterwards); yields the state in effect, for the report."""
+    previous = HALT_POLL_NS.read_text().strip() if ns is not None and HALT_POLL_NS.is_file() else None
+    if ns is not None and previous is None:
+        raise OSError(f"--halt-poll-ns needs the haltpoll cpuidle driver ({HALT_POLL_NS} not found)")
+    if previous is not None:
+        HALT_POLL_NS.write_text(str(ns))
+    try:
+        yield cpu_idle_state()
+    finally:
+        if previous is not None:
+            HALT_POLL_NS.write_text(previous)
+
+
 def environment(results: dict[str, Any], reference: dict[str, Any] | None) -> list[tuple[str, str]]:
     machine = results.get("machine_info", {})
     cpu = machine.get("cpu", {}) if isinstance(machine.get("cpu"), dict) else {}
@@ -580,6 +612,7 @@ def environment(results: dict[str, Any], reference: dict[str, Any] | None) -> li
         ),
         ("CPU count", str(cpu.get("count") or os.cpu_count())),
         ("CPU", str(cpu.get("brand_raw") or machine.get("processor") or platform.processor() or "unknown")),
+        ("CPU idle while a client waits", str((reference or {}).get("cpu_idle", "not recorded"))),
         ("Load average at report time", " ".join(f"{v:.2f}" for v in os.getloadavg())),
         ("pytest-benchmark", str(results.get("version", _version("pytest-benchmark")))),
         ("Run at", str(results.get("datetime", "unknown"))),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +47,13 @@ def register(subparsers: Any) -> None:
     _common(bench)
     bench.add_argument("--tests", default="tests/benchmarks", help="benchmark directory (default tests/benchmarks)")
     bench.add_argument("--requests", type=int, default=20000, help="redis-benchmark -n (default 20000)")
+    bench.add_argument(
+        "--halt-poll-ns",
+        type=int,
+        metavar="NS",
+        help="on a VM with the haltpoll cpuidle driver (root): let an idle vCPU poll up to NS ns before it halts "
+        "while the benchmarks run, then put the old value back (docs/reports.md)",
+    )
     bench.set_defaults(handler=handle_bench)
 
     matrix = commands.add_parser("matrix", help="run the spec on every server found (Redis, Valkey, fakeredis)")
@@ -177,7 +185,7 @@ def handle_site(args: argparse.Namespace) -> int:
 
 
 def handle_bench(args: argparse.Namespace) -> int:
-    from redisbehaviors.reports.bench import REFERENCE_ENV, REQUESTS_ENV, write_bench_report
+    from redisbehaviors.reports.bench import REFERENCE_ENV, REQUESTS_ENV, halt_polling, write_bench_report
 
     out: Path = args.out / "bench"
     results = out / "results.json"
@@ -188,7 +196,11 @@ def handle_bench(args: argparse.Namespace) -> int:
     options = ["-o", "python_files=bench_*.py", "--benchmark-only", "--benchmark-json", str(results)]
     # The conftest of tests/benchmarks measures redis-benchmark on the run's own server when this is set.
     env = {**os.environ, REFERENCE_ENV: str(reference), REQUESTS_ENV: str(args.requests)}
-    result = _run_tests(args, options, label="benchmarks", log=out / "pytest.log", env=env)
+    with halt_polling(args.halt_poll_ns) as idle:
+        say(f"benchmarks: CPU idle state {idle}")
+        result = _run_tests(args, options, label="benchmarks", log=out / "pytest.log", env=env)
+    if reference.is_file():  # the report names the idle state the figures were measured in
+        reference.write_text(json.dumps({**json.loads(reference.read_text()), "cpu_idle": idle}))
     if not results.is_file():
         say(f"no benchmark results were written (see {result.log})")
         return result.returncode or 1
