@@ -25,6 +25,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -159,17 +160,22 @@ def interleaved_medians(
     rotations: int,
     seed: int = 7,
     clock: Callable[[], float] = time.perf_counter,
+    setups: Mapping[str, Callable[[], Any]] | None = None,
 ) -> dict[str, float]:
     """Median seconds per call of each candidate, one call each per rotation in a shuffled order
-    (``clock``: wall time by default; ``time.thread_time`` gives the calling thread's CPU time)."""
+    (``clock``: wall time by default; ``time.thread_time`` gives the calling thread's CPU time).
+    With ``setups``, each call is ``candidate(setup())``, the setup untimed."""
     times: dict[str, list[float]] = {name: [] for name in candidates}
     order = list(candidates)
     shuffler = random.Random(seed)
     for _ in range(rotations):
         shuffler.shuffle(order)
         for name in order:
+            call = candidates[name]
+            if setups is not None:
+                call = partial(call, setups[name]())
             started = clock()
-            candidates[name]()
+            call()
             times[name].append(clock() - started)
     return {name: statistics.median(values) for name, values in times.items()}
 

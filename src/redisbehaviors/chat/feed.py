@@ -243,10 +243,7 @@ class RoomFeed:
             for read in range(self.batch):
                 if message is None:
                     break
-                if message["type"] == "message":
-                    events += self._live(message["data"])
-                else:
-                    events += self._handle(message)
+                events += self._handle(message)
                 if self._pubsub is None:  # a catch-up lost the connection: read again after reconnecting
                     break
                 # Drain what has arrived.  While messages come one at a time, can_read tells cheaply that

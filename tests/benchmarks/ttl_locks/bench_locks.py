@@ -27,12 +27,11 @@ Run: python -m pytest tests/benchmarks/ttl_locks/bench_locks.py -o python_files=
 
 from __future__ import annotations
 
-import random
 import secrets
-import statistics
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -157,23 +156,28 @@ def test_peer_lock(benchmark: Any, r: redis.Redis, key: Any, peer: str) -> None:
 # ------------------------------------------------------------------------------------------------ hand-off
 
 
+Waiting = tuple[Release, threading.Thread]
+
+
+def _waiting(now: Callable[[], Release], blocking: Callable[[], Release]) -> Waiting:
+    """A hand-off's untimed setup: hold the lock, start a thread blocked in acquire, let it settle."""
+    release = now()
+    waiter = threading.Thread(target=lambda: blocking()())
+    waiter.start()
+    time.sleep(0.03)  # let the waiter reach its wait (a benchmark setup, not a test assertion)
+    return release, waiter
+
+
+def _hand_off(waiting: Waiting) -> None:
+    """The timed part: release, then wait until the waiter has acquired and released."""
+    release, waiter = waiting
+    release()
+    waiter.join(timeout=30)
+    assert not waiter.is_alive()
+
+
 def _handoff(benchmark: Any, now: Callable[[], Release], blocking: Callable[[], Release]) -> None:
-    """Per round (setup not timed): hold the lock, start a thread blocked in acquire, let it settle.
-    Timed: release, then wait until the waiter has acquired and released."""
-
-    def setup() -> tuple[tuple[Release, threading.Thread], dict[str, Any]]:
-        release = now()
-        waiter = threading.Thread(target=lambda: blocking()())
-        waiter.start()
-        time.sleep(0.03)  # let the waiter reach its wait (a benchmark setup, not a test assertion)
-        return (release, waiter), {}
-
-    def hand_off(release: Release, waiter: threading.Thread) -> None:
-        release()
-        waiter.join(timeout=30)
-        assert not waiter.is_alive()
-
-    benchmark.pedantic(hand_off, setup=setup, rounds=HANDOFF_ROUNDS)
+    benchmark.pedantic(_hand_off, setup=lambda: ((_waiting(now, blocking),), {}), rounds=HANDOFF_ROUNDS)
 
 
 @pytest.mark.benchmark(group=HANDOFF)
@@ -232,19 +236,6 @@ def test_interleaved_ratio_table(benchmark: Any, r: redis.Redis, ns: str, key: A
 INTERLEAVED_HANDOFF = "ttl_locks: interleaved hand-off (one round of each lock in turn)"
 
 
-def _handoff_seconds(now: Callable[[], Release], blocking: Callable[[], Release]) -> float:
-    """One hand-off round as in ``_handoff``: untimed setup, then the release and the waiter's turn, timed."""
-    release = now()
-    waiter = threading.Thread(target=lambda: blocking()())
-    waiter.start()
-    time.sleep(0.03)  # let the waiter reach its wait (a benchmark setup, not a test assertion)
-    started = time.perf_counter()
-    release()
-    waiter.join(timeout=30)
-    assert not waiter.is_alive()
-    return time.perf_counter() - started
-
-
 @pytest.mark.benchmark(group=INTERLEAVED_HANDOFF)
 def test_interleaved_handoff_table(benchmark: Any, r: redis.Redis, ns: str, key: Any) -> None:
     subjects: dict[str, tuple[Callable[[], Release], Callable[[], Release]]] = {"FencedLock": _fenced(r, ns)}
@@ -254,16 +245,11 @@ def test_interleaved_handoff_table(benchmark: Any, r: redis.Redis, ns: str, key:
         except pytest.skip.Exception:
             continue
 
-    def rounds() -> dict[str, float]:
-        times: dict[str, list[float]] = {name: [] for name in subjects}
-        order, shuffler = list(subjects), random.Random(7)
-        for _ in range(HANDOFF_ROUNDS):
-            shuffler.shuffle(order)
-            for name in order:
-                times[name].append(_handoff_seconds(*subjects[name]))
-        return {name: statistics.median(values) for name, values in times.items()}
-
-    medians = benchmark.pedantic(rounds, rounds=1, iterations=1)
+    setups = {name: partial(_waiting, *adapters) for name, adapters in subjects.items()}
+    candidates = dict.fromkeys(subjects, _hand_off)
+    medians = benchmark.pedantic(
+        interleaved_medians, args=(candidates, HANDOFF_ROUNDS), kwargs={"setups": setups}, rounds=1, iterations=1
+    )
     comparisons = [(peer, "FencedLock", "ratio > 1.00") for peer in subjects if peer != "FencedLock"]
     note = "timed from the holder's release until the blocked waiter has acquired and released"
     benchmark.extra_info.update(interleaved_table(INTERLEAVED_HANDOFF, medians, comparisons, note))
