@@ -9,6 +9,7 @@ import redis
 
 from redisbehaviors.catalog import Catalog, CatalogKeys
 from redisbehaviors.errors import InvalidInput, UnknownEntity
+from redisbehaviors.evalsha import run_command
 from tests.support import CountingConnection
 
 
@@ -44,10 +45,12 @@ def test_a_card_whose_key_holds_another_type_raises_and_the_connection_stays_in_
 ) -> None:
     """The script stops at the first WRONGTYPE and its one reply is the error: the next call reads its own."""
     r.set(catalog.keys.product("p7"), "not a hash")
+    catalog.cards(["p1"])  # loads the script
+    before = run_command(catalog.client, ("CLIENT", "ID"))
     with pytest.raises(redis.ResponseError, match=r"^WRONGTYPE"):
         catalog.cards(["p1", "p7", "p2"], user_id="ana")
     assert [card.product_id if card else None for card in catalog.cards(["p1", "nope", "p2"])] == ["p1", None, "p2"]
-    assert catalog.client.connection_pool._created_connections == 1
+    assert run_command(catalog.client, ("CLIENT", "ID")) == before  # the same connection, never reconnected
 
 
 def test_a_view_takes_one_round_trip(redis_target: Any, catalog: Catalog, ns: str) -> None:
