@@ -12,15 +12,20 @@ single-connection client) take ``execute_command`` or a redis-py pipeline.  ``NO
 A thread keeps the connection it borrowed (:class:`_Kept`): redis-py 8.1's ``get_connection`` and
 ``release`` cost 7.9 µs per call together on loopback (a ``poll`` for stale data, four metric updates,
 an event), about an eighth of a rate-limit decision.  Kept, that connection is still the pool's,
-counted as in use, so that no other thread is handed it.
+counted as in use, so that no other thread is handed it.  The asyncio twin keeps the connections its
+calls took, idle between calls, for the tasks of one event loop (:class:`_Idle`).  Before each use a
+kept connection is checked as the pool checks one it hands out: a connection the server closed while
+it was idle connects again first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -200,8 +205,9 @@ def _round_trips(connection: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
 
 
 class AsyncEvalsha(Evalsha):
-    """The same for a ``redis.asyncio`` client: a pooled ``redis.asyncio.Redis`` borrows a connection,
-    anything else goes through ``execute_command`` (a coroutine)."""
+    """The same for a ``redis.asyncio`` client: a pooled ``redis.asyncio.Redis`` takes one of the
+    connections idle for this loop (or borrows one), anything else goes through ``execute_command``
+    (a coroutine)."""
 
     def __init__(self, client: Any, source: str) -> None:
         super().__init__(client, source)
@@ -218,15 +224,78 @@ class AsyncEvalsha(Evalsha):
         if not self._direct:
             return await self.client.execute_command(*command)
         pool = self.client.connection_pool
-        connection = await pool.get_connection()
+        taken = await _take(pool)
+        if taken is None:
+            return await self._borrowed(pool, command)
+        idle, connection = taken
         # redis.asyncio's read_response closes the connection on any exception but an error reply
         # (a cancelled task too), so a connection with a reply still on its way is never reused.
+        try:
+            reply = await connection.retry.call_with_retry(
+                lambda: _async_round_trip(connection, command), lambda _error: connection.disconnect()
+            )
+        except ResponseError:
+            idle.append(connection)  # the server answered: the connection is in step
+            raise
+        except BaseException:
+            await pool.release(connection)  # as a borrowed one: closed, back to the pool
+            raise
+        idle.append(connection)
+        return reply
+
+    async def _borrowed(self, pool: Any, command: tuple[Any, ...]) -> Any:
+        connection = await pool.get_connection()
         try:
             return await connection.retry.call_with_retry(
                 lambda: _async_round_trip(connection, command), lambda _error: connection.disconnect()
             )
         finally:
             await pool.release(connection)
+
+
+class _Idle(list[Any]):
+    """The connections the asyncio short path took from one pool, idle between its calls, on one event loop.
+
+    Tasks on one loop share them (one at a time each, with no lock: a task holds one only between
+    two awaits of its own call).  They stay the pool's, counted as in use; more are taken only while
+    the pool has at most half its ``max_connections`` in use, otherwise a call borrows as before.
+    """
+
+    def __init__(self, loop: Any) -> None:
+        super().__init__()
+        self.loop, self.forks = loop, _forks
+
+
+_idle: weakref.WeakKeyDictionary[Any, _Idle] = weakref.WeakKeyDictionary()
+
+
+async def _take(pool: Any) -> tuple[_Idle, Any] | None:
+    """A connection of ``pool``'s idle ones for this loop, checked as the pool checks it, or a new one
+    taken from the pool; None when this call should borrow one as before."""
+    if (
+        type(pool) is not redis.asyncio.ConnectionPool
+        or getattr(pool, "cache", None) is not None
+        or pool.connection_kwargs.get("credential_provider") is not None  # re-authenticated on release
+    ):
+        return None
+    loop = asyncio.get_running_loop()
+    idle = _idle.get(pool)
+    if idle is None or idle.loop is not loop or idle.forks != _forks:
+        idle = _idle[pool] = _Idle(loop)  # another loop's connections cannot serve this one
+    while idle:
+        connection = idle.pop()  # this task's now: no other task can take it while the check awaits
+        try:
+            stale = await connection.can_read()  # closed by the server while idle, or unread data
+        except (ConnectionError, OSError, redis.ConnectionError, redis.TimeoutError):
+            stale = True
+        if not stale:
+            return idle, connection
+        await connection.disconnect()  # connects again at its next command
+        await pool.release(connection)
+    in_use = getattr(pool, "_in_use_connections", None)
+    if in_use is None or len(in_use) >= pool.max_connections // 2:
+        return None
+    return idle, await pool.get_connection()
 
 
 async def _async_round_trip(connection: Any, command: tuple[Any, ...]) -> Any:

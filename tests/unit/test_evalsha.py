@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import multiprocessing
 import threading
@@ -9,12 +10,14 @@ from typing import Any
 
 import pytest
 import redis
+import redis.asyncio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from redisbehaviors import evalsha
-from redisbehaviors.evalsha import _borrowed, run_command
+from redisbehaviors.evalsha import AsyncEvalsha, _borrowed, run_command
 from redisbehaviors.testing.polling import wait_until
+from tests.support import run_async
 
 
 def in_use(client: redis.Redis) -> int:
@@ -125,3 +128,68 @@ def test_a_forked_child_never_uses_its_parents_connection(client_factory: Any) -
     assert process.exitcode == 0
     assert len(set(ids)) == 1 and ids[0] != parent
     assert connection_id(client) == parent  # the parent's connection is still in step
+
+
+# ------------------------------------------------------------------------------------------------ asyncio
+
+
+def async_in_use(client: redis.asyncio.Redis) -> int:
+    return len(client.connection_pool._in_use_connections)
+
+
+def idle(client: redis.asyncio.Redis) -> list[Any]:
+    return list(evalsha._idle.get(client.connection_pool, []))
+
+
+async def one(client: redis.asyncio.Redis) -> int:
+    return await AsyncEvalsha(client, "return 1")(0)
+
+
+def test_asyncio_calls_one_after_another_share_one_connection(redis_target: Any) -> None:
+    async def scenario(client: redis.asyncio.Redis) -> tuple[list[int], int, int]:
+        replies = [await one(client) for _ in range(20)]
+        return replies, len(idle(client)), async_in_use(client)
+
+    replies, idle_after, in_use_after = run_async(redis_target, scenario)
+    assert replies == [1] * 20
+    assert idle_after == in_use_after == 1  # idle between calls, still counted as in use by the pool
+
+
+def test_concurrent_asyncio_calls_take_a_connection_each_and_reuse_them(redis_target: Any) -> None:
+    async def scenario(client: redis.asyncio.Redis) -> tuple[int, int, bool]:
+        await asyncio.gather(*(one(client) for _ in range(8)))
+        first = {id(connection) for connection in idle(client)}
+        await asyncio.gather(*(one(client) for _ in range(8)))
+        second = {id(connection) for connection in idle(client)}
+        return len(first), async_in_use(client), second == first
+
+    taken, in_use_after, same = run_async(redis_target, scenario)
+    assert 1 <= taken <= 8
+    assert in_use_after == taken
+    assert same  # the second burst ran on the same connections, none new
+
+
+def test_an_asyncio_connection_closed_while_idle_is_replaced_without_a_retry(redis_target: Any, r: redis.Redis) -> None:
+    async def scenario(client: redis.asyncio.Redis) -> int:
+        await one(client)
+        r.client_kill_filter(_type="normal", skipme=True)  # every client but this one: the idle one too
+        await asyncio.sleep(0.05)  # let the loop read the server's close
+        return await one(client)
+
+    assert run_async(redis_target, scenario, retry=Retry(NoBackoff(), 0)) == 1
+
+
+def test_a_cancelled_asyncio_call_gives_its_connection_back_to_the_pool(redis_target: Any) -> None:
+    async def scenario(client: redis.asyncio.Redis) -> tuple[int, int, int]:
+        await one(client)
+        slow = AsyncEvalsha(client, "local i = 0 while i < 1e7 do i = i + 1 end return i")
+        task = asyncio.ensure_future(slow(0))
+        await asyncio.sleep(0.05)  # the script is running: the task waits for its reply
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return async_in_use(client), len(idle(client)), await one(client)
+
+    in_use_after, idle_after, reply = run_async(redis_target, scenario)
+    assert in_use_after == idle_after  # the cancelled call's connection is not among the idle ones
+    assert reply == 1
