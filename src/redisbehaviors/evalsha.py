@@ -9,23 +9,20 @@ packed by hiredis, read and give the connection back, under its own ``Retry`` (t
 single-connection client) take ``execute_command`` or a redis-py pipeline.  ``NOSCRIPT`` (after
 ``SCRIPT FLUSH`` or a restart without persistence) loads the script again and retries once.
 
-A thread keeps the connection it borrowed (:class:`_Kept`): redis-py 8.1's ``get_connection`` and
-``release`` cost 7.9 µs per call together on loopback (a ``poll`` for stale data, four metric updates,
-an event), about an eighth of a rate-limit decision.  Kept, that connection is still the pool's,
-counted as in use, so that no other thread is handed it.  The asyncio twin keeps the connections its
-calls took, idle between calls, for the tasks of one event loop (:class:`_Idle`).  Before each use a
-kept connection is checked as the pool checks one it hands out: a connection the server closed while
-it was idle connects again first.
+A call takes a connection from the pool's idle ones itself (:func:`_take`, :func:`_give_back`), when
+the pool is a plain ``ConnectionPool``: redis-py 8.1's ``get_connection`` and ``release`` cost 7.9 µs
+per call together on loopback (a ``poll`` for stale data, four metric updates, an event), about an
+eighth of a rate-limit decision.  It does what they do for correctness and skips the rest: the
+connection moves between the pool's idle and in-use sets under the pool's lock, a fork is noticed
+(``_checkpid``), and a connection the server closed while it was idle, or one with unread data, is
+disconnected so that it connects again before its command (the pool's ``can_read`` check).  The
+pool's connection metrics are not updated (both of a pair are skipped, so they stay balanced), and
+a pool whose connections re-authenticate on release (a ``credential_provider``) goes the pool's way.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import os
-import threading
-import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -70,98 +67,69 @@ def is_direct(client: Any) -> bool:
     return type(client) is redis.Redis and client.connection is None
 
 
-_forks = 0  # how many times this process was forked from its parent: a child never uses a parent's connection
-
-
-def _after_fork_in_child() -> None:
-    global _forks
-    _forks += 1
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-class _Kept:
-    """The connection one thread keeps from one pool, between its calls.
-
-    A thread keeps one connection, from the last plain ``redis.ConnectionPool`` it used, and only
-    while that pool has at most half its ``max_connections`` in use, so that kept connections never
-    starve the pool.  The connection goes back to the pool when the thread ends or moves to
-    another pool (this object is dropped); it is never used after a fork, nor by a second call on
-    the same thread while the first one is still running (a signal handler), which borrows as before.
-    """
-
-    __slots__ = ("busy", "connection", "forks", "pool")
-
-    def __init__(self, pool: Any, connection: Any) -> None:
-        self.pool, self.connection, self.forks, self.busy = pool, connection, _forks, False
-
-    def __del__(self) -> None:
-        if self.forks == _forks:
-            with contextlib.suppress(Exception):  # at interpreter exit the pool may be half torn down
-                self.pool.release(self.connection)
-
-
-_threads = threading.local()
-
-
-def _keeps(pool: Any) -> bool:
-    in_use = getattr(pool, "_in_use_connections", None)
+def _plain(pool: Any) -> bool:
+    """A pool whose idle connections a call may take itself (see the module docstring)."""
     return (
-        type(pool) is redis.ConnectionPool
-        and pool.cache is None
-        and in_use is not None
-        and len(in_use) < pool.max_connections // 2
+        type(pool) in (redis.ConnectionPool, redis.asyncio.ConnectionPool)
+        and getattr(pool, "cache", None) is None
         and pool.connection_kwargs.get("credential_provider") is None  # re-authenticated on release
+        and hasattr(pool, "_available_connections")
+        and hasattr(pool, "_in_use_connections")
     )
 
 
-def _kept(pool: Any) -> _Kept | None:
-    """This thread's kept connection from ``pool``, borrowed now if it has none; None to borrow as before."""
-    kept: _Kept | None = getattr(_threads, "kept", None)
-    if kept is not None and kept.pool is pool and kept.forks == _forks:
-        if kept.busy:
-            return None
-        _check(kept.connection)
-        return kept
-    if not _keeps(pool):
-        return None
-    kept = _threads.kept = _Kept(pool, pool.get_connection())  # the one it replaces goes back to its pool
-    return kept
-
-
-def _check(connection: Any) -> None:
-    """What the pool checks before it hands out a connection: a connection the server closed while it
-    was idle (``CLIENT KILL``, ``timeout``, a restart) is readable, and must connect again before it is
-    used, or its next command would fail on a closed socket."""
+def _stale(connection: Any) -> bool:
+    """What the pool checks before it hands out a connection: closed by the server while idle
+    (``CLIENT KILL``, ``timeout``, a restart), or unread data."""
     try:
-        stale = connection.can_read()
+        return bool(connection.can_read())
     except (ConnectionError, OSError, redis.ConnectionError, redis.TimeoutError):
-        stale = True
-    if stale:
-        connection.disconnect()  # the next send connects again
+        return True
+
+
+def _take(pool: Any) -> Any:
+    """A connection of ``pool`` for one call: an idle one, checked, or one the pool makes."""
+    if not _plain(pool):
+        return pool.get_connection()
+    pool._checkpid()  # after a fork the pool starts over, and a parent's connection is never used
+    with pool._lock:
+        try:
+            connection = pool._available_connections.pop()
+        except IndexError:
+            connection = None
+        else:
+            pool._in_use_connections.add(connection)
+    if connection is None:
+        return pool.get_connection()  # the pool makes one, counted as redis-py counts it
+    if _stale(connection):
+        connection.disconnect()  # connects again at its next command
+    return connection
+
+
+def _give_back(pool: Any, connection: Any) -> None:
+    if not _plain(pool):
+        pool.release(connection)
+        return
+    pool._checkpid()
+    with pool._lock:
+        if connection in pool._in_use_connections:  # not after a fork, nor after the pool was reset
+            pool._in_use_connections.remove(connection)
+            pool._available_connections.append(connection)
 
 
 def _borrowed(client: redis.Redis, work: Callable[[Any], T]) -> T:
-    """``work(connection)`` on this thread's kept connection of ``client``'s pool (or one borrowed from
-    the pool for this call), under its ``Retry``."""
+    """``work(connection)`` on a connection borrowed from ``client``'s pool, under its ``Retry``."""
     pool = client.connection_pool
-    kept = _kept(pool)
-    connection = pool.get_connection() if kept is None else kept.connection
-    if kept is not None:
-        kept.busy = True
+    connection = _take(pool)
     try:
         return connection.retry.call_with_retry(lambda: work(connection), lambda _error: connection.disconnect())
     except ResponseError:
         raise  # the server answered: the connection is in step
     except BaseException:
-        connection.disconnect()  # a reply may still be on its way: reconnect before the next command
+        connection.disconnect()  # a reply may still be on its way: never hand this connection out again
         raise
     finally:
-        if kept is None:
-            pool.release(connection)
-        else:
-            kept.busy = False
+        _give_back(pool, connection)
 
 
 def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = None) -> Any:
@@ -224,78 +192,42 @@ class AsyncEvalsha(Evalsha):
         if not self._direct:
             return await self.client.execute_command(*command)
         pool = self.client.connection_pool
-        taken = await _take(pool)
-        if taken is None:
-            return await self._borrowed(pool, command)
-        idle, connection = taken
+        connection = await _take_async(pool)
         # redis.asyncio's read_response closes the connection on any exception but an error reply
         # (a cancelled task too), so a connection with a reply still on its way is never reused.
-        try:
-            reply = await connection.retry.call_with_retry(
-                lambda: _async_round_trip(connection, command), lambda _error: connection.disconnect()
-            )
-        except ResponseError:
-            idle.append(connection)  # the server answered: the connection is in step
-            raise
-        except BaseException:
-            await pool.release(connection)  # as a borrowed one: closed, back to the pool
-            raise
-        idle.append(connection)
-        return reply
-
-    async def _borrowed(self, pool: Any, command: tuple[Any, ...]) -> Any:
-        connection = await pool.get_connection()
         try:
             return await connection.retry.call_with_retry(
                 lambda: _async_round_trip(connection, command), lambda _error: connection.disconnect()
             )
         finally:
-            await pool.release(connection)
+            await _give_back_async(pool, connection)
 
 
-class _Idle(list[Any]):
-    """The connections the asyncio short path took from one pool, idle between its calls, on one event loop.
-
-    Tasks on one loop share them (one at a time each, with no lock: a task holds one only between
-    two awaits of its own call).  They stay the pool's, counted as in use; more are taken only while
-    the pool has at most half its ``max_connections`` in use, otherwise a call borrows as before.
-    """
-
-    def __init__(self, loop: Any) -> None:
-        super().__init__()
-        self.loop, self.forks = loop, _forks
-
-
-_idle: weakref.WeakKeyDictionary[Any, _Idle] = weakref.WeakKeyDictionary()
-
-
-async def _take(pool: Any) -> tuple[_Idle, Any] | None:
-    """A connection of ``pool``'s idle ones for this loop, checked as the pool checks it, or a new one
-    taken from the pool; None when this call should borrow one as before."""
-    if (
-        type(pool) is not redis.asyncio.ConnectionPool
-        or getattr(pool, "cache", None) is not None
-        or pool.connection_kwargs.get("credential_provider") is not None  # re-authenticated on release
-    ):
-        return None
-    loop = asyncio.get_running_loop()
-    idle = _idle.get(pool)
-    if idle is None or idle.loop is not loop or idle.forks != _forks:
-        idle = _idle[pool] = _Idle(loop)  # another loop's connections cannot serve this one
-    while idle:
-        connection = idle.pop()  # this task's now: no other task can take it while the check awaits
-        try:
-            stale = await connection.can_read()  # closed by the server while idle, or unread data
-        except (ConnectionError, OSError, redis.ConnectionError, redis.TimeoutError):
-            stale = True
-        if not stale:
-            return idle, connection
+async def _take_async(pool: Any) -> Any:
+    """:func:`_take` for ``redis.asyncio``: the tasks of a loop run one at a time, and nothing awaits
+    between taking a connection from the idle ones and marking it in use."""
+    if not _plain(pool):
+        return await pool.get_connection()
+    try:
+        connection = pool._available_connections.pop()
+    except IndexError:
+        return await pool.get_connection()
+    pool._in_use_connections.add(connection)
+    try:
+        stale = await connection.can_read()
+    except (ConnectionError, OSError, redis.ConnectionError, redis.TimeoutError):
+        stale = True
+    if stale:
         await connection.disconnect()  # connects again at its next command
+    return connection
+
+
+async def _give_back_async(pool: Any, connection: Any) -> None:
+    if not _plain(pool):
         await pool.release(connection)
-    in_use = getattr(pool, "_in_use_connections", None)
-    if in_use is None or len(in_use) >= pool.max_connections // 2:
-        return None
-    return idle, await pool.get_connection()
+    elif connection in pool._in_use_connections:
+        pool._in_use_connections.remove(connection)
+        pool._available_connections.append(connection)
 
 
 async def _async_round_trip(connection: Any, command: tuple[Any, ...]) -> Any:
