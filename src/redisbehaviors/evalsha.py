@@ -16,8 +16,9 @@ eighth of a rate-limit decision.  It does what they do for correctness and skips
 connection moves between the pool's idle and in-use sets under the pool's lock, a fork is noticed
 (``_checkpid``), and a connection the server closed while it was idle, or one with unread data, is
 disconnected so that it connects again before its command (the pool's ``can_read`` check).  The
-pool's connection metrics are not updated (both of a pair are skipped, so they stay balanced), and
-a pool whose connections re-authenticate on release (a ``credential_provider``) goes the pool's way.
+pool's connection metrics are not updated (both of a pair are skipped, so they stay balanced), a
+connection told to move by a maintenance notification is disconnected as ``release`` does, and a pool
+whose connections re-authenticate on release (a ``credential_provider``) goes the pool's way.
 """
 
 from __future__ import annotations
@@ -111,10 +112,18 @@ def _give_back(pool: Any, connection: Any) -> None:
         pool.release(connection)
         return
     pool._checkpid()
+    if _must_reconnect(connection):
+        connection.disconnect()
     with pool._lock:
         if connection in pool._in_use_connections:  # not after a fork, nor after the pool was reset
             pool._in_use_connections.remove(connection)
             pool._available_connections.append(connection)
+
+
+def _must_reconnect(connection: Any) -> bool:
+    """Told to move by a maintenance notification (redis-py 8's ``should_reconnect``), as ``release`` checks."""
+    should = getattr(connection, "should_reconnect", None)
+    return bool(should and should())
 
 
 def _borrowed(client: redis.Redis, work: Callable[[Any], T]) -> T:
@@ -225,7 +234,10 @@ async def _take_async(pool: Any) -> Any:
 async def _give_back_async(pool: Any, connection: Any) -> None:
     if not _plain(pool):
         await pool.release(connection)
-    elif connection in pool._in_use_connections:
+        return
+    if _must_reconnect(connection):
+        await connection.disconnect()
+    if connection in pool._in_use_connections:
         pool._in_use_connections.remove(connection)
         pool._available_connections.append(connection)
 
