@@ -79,18 +79,23 @@ def _plain(pool: Any) -> bool:
     )
 
 
+#: What a check of an idle connection raises when its socket is already broken.
+_BROKEN = (OSError, redis.ConnectionError, redis.TimeoutError)
+
+
 def _stale(connection: Any) -> bool:
     """What the pool checks before it hands out a connection: closed by the server while idle
     (``CLIENT KILL``, ``timeout``, a restart), or unread data."""
     try:
         return bool(connection.can_read())
-    except (ConnectionError, OSError, redis.ConnectionError, redis.TimeoutError):
+    except _BROKEN:
         return True
 
 
-def _take(pool: Any) -> Any:
-    """A connection of ``pool`` for one call: an idle one, checked, or one the pool makes."""
-    if not _plain(pool):
+def _take(pool: Any, plain: bool) -> Any:
+    """A connection of ``pool`` for one call: an idle one, checked, or one the pool makes
+    (``plain``: :func:`_plain` of ``pool``, found once per call)."""
+    if not plain:
         return pool.get_connection()
     pool._checkpid()  # after a fork the pool starts over, and a parent's connection is never used
     with pool._lock:
@@ -107,15 +112,14 @@ def _take(pool: Any) -> Any:
     return connection
 
 
-def _give_back(pool: Any, connection: Any) -> None:
-    if not _plain(pool):
+def _give_back(pool: Any, connection: Any, plain: bool) -> None:
+    if not plain:
         pool.release(connection)
         return
-    pool._checkpid()
     if _must_reconnect(connection):
         connection.disconnect()
     with pool._lock:
-        if connection in pool._in_use_connections:  # not after a fork, nor after the pool was reset
+        if connection in pool._in_use_connections:  # not after the pool was reset (a fork)
             pool._in_use_connections.remove(connection)
             pool._available_connections.append(connection)
 
@@ -129,7 +133,8 @@ def _must_reconnect(connection: Any) -> bool:
 def _borrowed(client: redis.Redis, work: Callable[[Any], T]) -> T:
     """``work(connection)`` on a connection borrowed from ``client``'s pool, under its ``Retry``."""
     pool = client.connection_pool
-    connection = _take(pool)
+    plain = _plain(pool)
+    connection = _take(pool, plain)
     try:
         return connection.retry.call_with_retry(lambda: work(connection), lambda _error: connection.disconnect())
     except ResponseError:
@@ -138,7 +143,7 @@ def _borrowed(client: redis.Redis, work: Callable[[Any], T]) -> T:
         connection.disconnect()  # a reply may still be on its way: never hand this connection out again
         raise
     finally:
-        _give_back(pool, connection)
+        _give_back(pool, connection, plain)
 
 
 def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = None) -> Any:
@@ -201,7 +206,8 @@ class AsyncEvalsha(Evalsha):
         if not self._direct:
             return await self.client.execute_command(*command)
         pool = self.client.connection_pool
-        connection = await _take_async(pool)
+        plain = _plain(pool)
+        connection = await _take_async(pool, plain)
         # redis.asyncio's read_response closes the connection on any exception but an error reply
         # (a cancelled task too), so a connection with a reply still on its way is never reused.
         try:
@@ -209,13 +215,13 @@ class AsyncEvalsha(Evalsha):
                 lambda: _async_round_trip(connection, command), lambda _error: connection.disconnect()
             )
         finally:
-            await _give_back_async(pool, connection)
+            await _give_back_async(pool, connection, plain)
 
 
-async def _take_async(pool: Any) -> Any:
+async def _take_async(pool: Any, plain: bool) -> Any:
     """:func:`_take` for ``redis.asyncio``: the tasks of a loop run one at a time, and nothing awaits
     between taking a connection from the idle ones and marking it in use."""
-    if not _plain(pool):
+    if not plain:
         return await pool.get_connection()
     try:
         connection = pool._available_connections.pop()
@@ -224,15 +230,15 @@ async def _take_async(pool: Any) -> Any:
     pool._in_use_connections.add(connection)
     try:
         stale = await connection.can_read()
-    except (ConnectionError, OSError, redis.ConnectionError, redis.TimeoutError):
+    except _BROKEN:
         stale = True
     if stale:
         await connection.disconnect()  # connects again at its next command
     return connection
 
 
-async def _give_back_async(pool: Any, connection: Any) -> None:
-    if not _plain(pool):
+async def _give_back_async(pool: Any, connection: Any, plain: bool) -> None:
+    if not plain:
         await pool.release(connection)
         return
     if _must_reconnect(connection):

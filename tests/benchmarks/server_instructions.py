@@ -52,6 +52,7 @@ from redisbehaviors.ratelimit import (
     TokenBucketLimiter,
 )
 from redisbehaviors.reservations import Reservations
+from redisbehaviors.testing.polling import wait_until
 from redisbehaviors.testing.server import find_binary, free_port
 
 REPLY = "return {1,1,1,1,1}"
@@ -165,15 +166,15 @@ class CountedServer:
         command += ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.client = redis.Redis(port=self.port, decode_responses=True)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        wait_until(self._answers, 60, interval=0.1, what="redis-server under valgrind to answer")
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"redis-server under valgrind exited with {self.process.returncode}")
+        try:
+            return bool(self.client.ping())
+        except redis.ConnectionError:
+            return False
 
     def _control(self, flag: str) -> None:
         subprocess.run(["callgrind_control", flag, str(self.process.pid)], capture_output=True, check=True)
