@@ -96,7 +96,7 @@ def _take(pool: Any, plain: bool) -> Any:
     """A connection of ``pool`` for one call: an idle one, checked, or one the pool makes
     (``plain``: :func:`_plain` of ``pool``, found once per call)."""
     if not plain:
-        return pool.get_connection()
+        return _from_pool(pool)
     pool._checkpid()  # after a fork the pool starts over, and a parent's connection is never used
     with pool._lock:
         try:
@@ -106,10 +106,22 @@ def _take(pool: Any, plain: bool) -> Any:
         else:
             pool._in_use_connections.add(connection)
     if connection is None:
-        return pool.get_connection()  # the pool makes one, counted as redis-py counts it
+        return _from_pool(pool)  # the pool makes one, counted as redis-py counts it
     if _stale(connection):
         connection.disconnect()  # connects again at its next command
     return connection
+
+
+def _from_pool(pool: Any) -> Any:
+    """``pool.get_connection()`` under the pool's ``Retry``.  The pool connects and checks the
+    connection outside the client's retry loop: a connection killed again between its reconnection
+    and the pool's second check raises ``ConnectionError("Connection not ready")`` to the caller of
+    any redis-py command (``ConnectionPool.get_connection`` in redis-py's ``connection.py``).  The
+    pool releases the connection before it raises, so taking again is safe."""
+    retry = pool.connection_kwargs.get("retry")
+    if retry is None:
+        return pool.get_connection()
+    return retry.call_with_retry(pool.get_connection, lambda _error: None)
 
 
 def _give_back(pool: Any, connection: Any, plain: bool) -> None:
@@ -146,13 +158,17 @@ def _borrowed(client: redis.Redis, work: Callable[[Any], T]) -> T:
         _give_back(pool, connection, plain)
 
 
-def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = None) -> Any:
+def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = None, **options: Any) -> Any:
     """``command`` on the shortest path: a borrowed connection when ``client`` is a plain pooled
     ``redis.Redis`` (``direct``, when the caller has checked :func:`is_direct` once), else
-    ``execute_command``.  For commands with no reply callback in redis-py (EVALSHA, FCALL)."""
+    ``execute_command``.  The reply is the one ``execute_command(*command, **options)`` returns:
+    redis-py's reply callback for the command (``XRANGE``'s list of pairs, ``XPENDING``'s rows with
+    ``parse_detail=True``) is applied to it with ``options``."""
     if not (is_direct(client) if direct is None else direct):
-        return client.execute_command(*command)
-    return _borrowed(client, lambda connection: _round_trip(connection, command))
+        return client.execute_command(*command, **options)
+    reply = _borrowed(client, lambda connection: _round_trip(connection, command))
+    callback = client.response_callbacks.get(command[0])
+    return reply if callback is None else callback(reply, **options)
 
 
 def run_pipeline(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import select
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -74,6 +76,53 @@ def test_a_connection_closed_while_idle_connects_again_without_a_retry(client_fa
     wait_until(lambda: str(before) not in {c["id"] for c in r.client_list()}, 5, what="the kill")
     after = connection_id(client)  # the socket reads as closed: disconnected, then connected again
     assert after != before
+
+
+def killed_after_handshake(admin: redis.Redis, kills: int) -> Callable[[Any], None]:
+    """A ``redis_connect_func``: the server closes the first ``kills`` connections right after their
+    handshake, before the pool checks them (the race a ``CLIENT KILL`` storm wins now and then)."""
+    left = [kills]
+
+    def connect(connection: Any) -> None:
+        connection.on_connect()
+        if left[0] > 0:
+            left[0] -= 1
+            connection.send_command("CLIENT", "ID")
+            admin.client_kill_filter(_id=connection.read_response())
+            select.select([connection._sock], [], [], 5)  # the server's close has reached the socket
+
+    return connect
+
+
+def test_redis_py_raises_when_a_connection_is_killed_again_right_after_the_pool_reconnects_it(
+    client_factory: Any, r: redis.Redis
+) -> None:
+    """The fault itself: ``ConnectionPool.get_connection`` checks outside the client's ``Retry``."""
+    client = client_factory(retry=Retry(NoBackoff(), 3), redis_connect_func=killed_after_handshake(r, 2))
+    with pytest.raises(redis.ConnectionError, match="Connection"):
+        client.get("k")
+
+
+def test_the_short_path_takes_a_connection_again_when_it_is_killed_right_after_the_pool_reconnects_it(
+    client_factory: Any, r: redis.Redis, ns: str
+) -> None:
+    r.set(f"{ns}:k", "v")
+    client = client_factory(retry=Retry(NoBackoff(), 3), redis_connect_func=killed_after_handshake(r, 2))
+    assert run_command(client, ("GET", f"{ns}:k")) == "v"
+    assert (made(client), in_use(client)) == (1, 0)
+
+
+def test_the_short_path_gives_the_reply_redis_pys_method_gives(r: redis.Redis, ns: str) -> None:
+    """The command's reply callback is applied (XRANGE's pairs, XPENDING's rows with ``parse_detail``)."""
+    stream = f"{ns}:s"
+    r.xadd(stream, {"a": "1"}, id="1-0")
+    r.xgroup_create(stream, "g", id="0")
+    r.xreadgroup("g", "c", {stream: ">"})
+    assert run_command(r, ("XRANGE", stream, "-", "+")) == r.xrange(stream) == [("1-0", {"a": "1"})]
+    detail = run_command(r, ("XPENDING", stream, "g", "-", "+", 10, "c"), parse_detail=True)
+    [row] = r.xpending_range(stream, "g", min="-", max="+", count=10, consumername="c")
+    assert [(d["message_id"], d["consumer"], d["times_delivered"]) for d in detail] == [("1-0", "c", 1)]
+    assert (row["message_id"], row["consumer"], row["times_delivered"]) == ("1-0", "c", 1)
 
 
 def test_a_blocking_pool_is_borrowed_from_its_own_way(redis_target: Any) -> None:

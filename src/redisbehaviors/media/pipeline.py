@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import redis
 
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.evalsha import run_command
 from redisbehaviors.idempotency import OPERATION_TTL_MS, new_operation_id, validate_operation_ttl
 from redisbehaviors.media.errors import NotReplayable, UnknownDeadLetter
 from redisbehaviors.media.keys import MediaKeys
@@ -333,6 +334,12 @@ class MediaPipeline:
         self._clock = load_script(client, __package__, "clock")
         self._deleted = load_script(client, __package__, "deleted")
 
+    def _command(self, *command: Any, **options: Any) -> Any:
+        """A plain command on the short path (:func:`redisbehaviors.evalsha.run_command`), with the
+        reply redis-py's method would return: a connection the server killed is taken again under
+        the client's ``Retry``, where redis-py's own pool would raise."""
+        return run_command(self.client, command, **options)
+
     @property
     def ack_mode(self) -> str:
         if not self.delete_on_ack:
@@ -444,7 +451,10 @@ class MediaPipeline:
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
         if block_ms is not None:
             validate_ttl_ms(block_ms, "block_ms", minimum=0)  # BLOCK: the server adds it to its clock
-        reply = self.client.xreadgroup(self.group, consumer, {self.keys.jobs: ">"}, count=count, block=block_ms)
+        block = () if block_ms is None else ("BLOCK", block_ms)
+        reply = self._command(
+            "XREADGROUP", "GROUP", self.group, consumer, "COUNT", count, *block, "STREAMS", self.keys.jobs, ">"
+        )
         jobs = [self._job(entry_id, fields, 1) for entry_id, fields in stream_entries(reply)]
         return [job for job in jobs if job is not None]
 
@@ -459,7 +469,9 @@ class MediaPipeline:
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
         if after != "0":
             validate_stream_id(after, "after")
-        reply = self.client.xreadgroup(self.group, consumer, {self.keys.jobs: after}, count=count)
+        reply = self._command(
+            "XREADGROUP", "GROUP", self.group, consumer, "COUNT", count, "STREAMS", self.keys.jobs, after
+        )
         entries = stream_entries(reply)
         if not entries:
             return [], [], after
@@ -480,8 +492,8 @@ class MediaPipeline:
         if not entry_ids:
             return {}
         first, last = min(entry_ids, key=stream_id_key), max(entry_ids, key=stream_id_key)
-        rows = self.client.xpending_range(
-            self.keys.jobs, self.group, min=first, max=last, count=MAX_BATCH * 10, consumername=consumer
+        rows = self._command(
+            "XPENDING", self.keys.jobs, self.group, first, last, MAX_BATCH * 10, consumer, parse_detail=True
         )
         return {row["message_id"]: int(row["times_delivered"]) for row in rows}
 
@@ -602,7 +614,7 @@ class MediaPipeline:
             validate_stream_id(cursor, "cursor")
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
         idle = self.lease_ms if min_idle_ms is None else validate_ttl_ms(min_idle_ms, "min_idle_ms", minimum=0)
-        reply = self.client.xautoclaim(self.keys.jobs, self.group, consumer, idle, start_id=cursor, count=count)
+        reply = self._command("XAUTOCLAIM", self.keys.jobs, self.group, consumer, idle, cursor, "COUNT", count)
         next_cursor, entries = reply[0], reply[1]
         deleted = list(reply[2]) if len(reply) > 2 else []
         result = ReclaimPass(next_cursor, deleted=deleted)
@@ -655,12 +667,13 @@ class MediaPipeline:
         validate_count(count, "count", minimum=1, maximum=MAX_BATCH)
         start = "-" if after is None else "(" + validate_stream_id(after, "after")
         return [
-            self._dead(entry_id, fields) for entry_id, fields in self.client.xrange(self.keys.dead, start, "+", count)
+            self._dead(entry_id, fields)
+            for entry_id, fields in self._command("XRANGE", self.keys.dead, start, "+", "COUNT", count)
         ]
 
     def dead_letter(self, dead_id: str) -> DeadLetter:
         """One dead letter by its id; :class:`UnknownDeadLetter` when there is none."""
-        rows = self.client.xrange(self.keys.dead, validate_stream_id(dead_id, "dead-letter id"), dead_id)
+        rows = self._command("XRANGE", self.keys.dead, validate_stream_id(dead_id, "dead-letter id"), dead_id)
         if not rows:
             raise UnknownDeadLetter(f"no dead letter {dead_id!r}")
         return self._dead(*rows[0])
@@ -695,13 +708,13 @@ class MediaPipeline:
         return str(new_id)
 
     def dead_letter_count(self) -> int:
-        return int(self.client.xlen(self.keys.dead))
+        return int(self._command("XLEN", self.keys.dead))
 
     # ------------------------------------------------------------------------------------ outcomes
 
     def outcome(self, job_id: str) -> str | None:
         """``applied``, ``dead`` or None (not finished, or finished longer than ``mark_ttl_ms`` ago)."""
-        return self.client.get(self.keys.mark(validate_id(job_id, "job id")))
+        return self._command("GET", self.keys.mark(validate_id(job_id, "job id")))
 
     def server_time_ms(self) -> int:
         """The clock of the server (the node, on a cluster) that holds this pipeline's keys."""
