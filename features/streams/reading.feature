@@ -3,8 +3,12 @@ Feature: XREAD reads what comes after an id, waits for new entries, and since 7.
   entries after that id, so a reader that remembers the last id it saw never reads one twice.
   "$" stands for the stream's last id at the moment of the call, which only makes sense with
   BLOCK: the reader then waits for the next entry and gets only that one. BLOCK with a timeout
-  replies nil when nothing came. Since Redis 7.4 "+" reads the last entry of the stream
-  (redis/redis#7388; Tcl: unit/type/stream.tcl "XREAD last element from non-empty stream").
+  replies nil when nothing came, but not to the millisecond: the server notices an expired BLOCK
+  when it next wakes up, and an idle server wakes up hz times a second (serverCron, hz 10 by
+  default), so a 5 ms BLOCK on an idle server lasts until the next tick, up to 100 ms ("the actual
+  granularity depends on server.hz", antirez on redis/redis#2774). Since Redis 7.4 "+" reads the
+  last entry of the stream (redis/redis#7388; Tcl: unit/type/stream.tcl "XREAD last element from
+  non-empty stream").
 
   Rule: XREAD returns the entries after the id it is given
 
@@ -40,6 +44,19 @@ Feature: XREAD reads what comes after an id, waits for new entries, and since 7.
       Given the stream "s" has the entries 1-0 to 3-0
       When the client sends "XREAD BLOCK 10000 STREAMS s 2-0"
       Then the stream read delivers the ids ["3-0"]
+
+  Rule: A BLOCK timeout ends when the server next wakes up, so on an idle server it is rounded up to a tick of hz
+
+    # Standalone only: a cluster node also wakes up for the cluster bus, at times of its own.
+    @own_server @standalone_only
+    Scenario: On an idle server at hz 10 a 5 ms XREAD BLOCK replies nil only at the next tick, 50 to 100 ms later
+      When the client times 4 calls of "XREAD BLOCK 5 STREAMS s $" in a row at hz 10
+      Then every call at hz 10 but the first took at least 50 ms
+
+    @own_server @standalone_only
+    Scenario: Raising hz from 10 to 100 ends a 5 ms BLOCK on an idle server about ten times sooner
+      When the client times 4 calls of "XREAD BLOCK 5 STREAMS s $" in a row at hz 10 and 100
+      Then the median call at hz 100 is at least 3 times shorter than at hz 10
 
   Rule: Since Redis 7.4 "+" reads the last entry
 

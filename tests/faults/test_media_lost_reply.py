@@ -283,15 +283,16 @@ def test_workers_under_a_kill_storm_apply_every_job_once(
             handled[job.job_id] += 1
             return {"by": name}
 
-        # BLOCK shorter than the storm's interval: a blocked read killed at every retry would exhaust them
+        # a short BLOCK: fewer of the storm's kills land on a blocked read (see the restarts below)
         worker = Worker(media, name, handler, batch_size=20, block_ms=5, reclaim_interval_ms=100)
         workers.append(worker)
         while not worker.stopping:
             try:
                 worker.run()
             except redis.ConnectionError as exc:
-                # redis-py checks a pooled connection outside its retry loop: a kill right after the
-                # reconnection escapes it.  A supervisor restarts the worker, as here.
+                # every retry of one blocked read killed: a BLOCK ends only when the server next wakes
+                # up (features/streams/reading.feature), and on this otherwise idle server that is
+                # often the storm's next kill.  A supervisor restarts the worker, as here.
                 restarts.append(exc)
         client.close()
 

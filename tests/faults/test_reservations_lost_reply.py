@@ -159,17 +159,11 @@ def test_checkouts_under_a_kill_storm_end_as_a_fault_free_run(
     service.set_stock("A", 10 * STORM_ORDERS)
     wrong: list[str] = []
     restocked = 0
-    escaped: list[Exception] = []
 
     def call(method: Any, *args: Any, op: str) -> Any:
-        """redis-py checks a pooled connection outside its retry loop, so a kill right after a reconnection
-        escapes as ConnectionError: retry as a caller does, with the same operation id."""
-        for _ in range(5):
-            try:
-                return method(*args, operation_id=op)
-            except redis.ConnectionError as exc:
-                escaped.append(exc)
-        raise AssertionError("five connection errors in a row")
+        """One call; a ConnectionError here escaped the client's Retry.  None does: a connection the
+        storm kills right after the pool reconnects it is taken again (redisbehaviors.evalsha)."""
+        return method(*args, operation_id=op)
 
     with kill_storm(interval=0.01) as storm:
         for n in range(STORM_ORDERS):
@@ -192,7 +186,7 @@ def test_checkouts_under_a_kill_storm_end_as_a_fault_free_run(
     total = 10 * STORM_ORDERS + restocked
     print(
         f"checkouts ({engine}) under a kill storm: {STORM_ORDERS} orders, {storm.kills} kills, {len(wrong)} wrong "
-        f"replies, {len(escaped)} caller retries; A {level}; audit held={events.count('held')} "
+        f"replies; A {level}; audit held={events.count('held')} "
         f"confirmed={events.count('confirmed')} cancelled={events.count('cancelled')} "
         f"extended={events.count('extended')}"
     )

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import itertools
 import shlex
+import statistics
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -291,3 +293,54 @@ def client_woken(blocked_reads: BlockedReads, who: str, value: str) -> None:
     assert background.error is None, f"client {who} got an error: {background.error}"
     got = [entry[0] for entry in normalize(_read_entries(background.reply, background.stream))]
     assert got == expected(value), f"client {who} got the ids {show(got)}, expected {value}"
+
+
+# ------------------------------------------------------------------------------------------------ timeouts
+
+
+@dataclass
+class TimedCalls:
+    """Wall-clock milliseconds of blocking calls that timed out, by the server's ``hz``."""
+
+    by_hz: dict[int, list[float]] = field(default_factory=dict)
+
+
+@pytest.fixture
+def timed_calls() -> TimedCalls:
+    return TimedCalls()
+
+
+@when(parsers.re(r'the client times (?P<count>\d+) calls of "(?P<command>[^"]+)" in a row at hz (?P<hzs>[\d ,and]+)$'))
+def time_calls(
+    raw: RawCommands,
+    server_config: Callable[[str, str], None],
+    timed_calls: TimedCalls,
+    count: str,
+    command: str,
+    hzs: str,
+) -> None:
+    """Each call starts as the previous one ends: after the first, each starts just after a server wake-up."""
+    for hz in (int(h) for h in hzs.replace("and", ",").split(",")):
+        server_config("hz", str(hz))
+        raw.must("PING")  # the setting is in force, and the server is idle again
+        times = []
+        for _ in range(int(count)):
+            started = time.perf_counter()
+            assert raw.must(command) is None, f"{command!r} got entries: nothing was expected"
+            times.append((time.perf_counter() - started) * 1000)
+        timed_calls.by_hz[hz] = times
+
+
+@then(parsers.parse("every call at hz {hz:d} but the first took at least {ms:d} ms"))
+def calls_took_at_least(timed_calls: TimedCalls, hz: int, ms: int) -> None:
+    times = timed_calls.by_hz[hz]
+    assert min(times[1:]) >= ms, f"the calls took {[round(t, 1) for t in times]} ms"
+
+
+@then(parsers.parse("the median call at hz {fast:d} is at least {factor:d} times shorter than at hz {slow:d}"))
+def median_shorter(timed_calls: TimedCalls, fast: int, factor: int, slow: int) -> None:
+    quick, slow_times = statistics.median(timed_calls.by_hz[fast]), statistics.median(timed_calls.by_hz[slow])
+    assert quick * factor <= slow_times, (
+        f"median {quick:.1f} ms at hz {fast} against {slow_times:.1f} ms at hz {slow}: "
+        f"{timed_calls.by_hz[fast]} / {timed_calls.by_hz[slow]}"
+    )
