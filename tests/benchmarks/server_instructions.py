@@ -122,9 +122,16 @@ def adjust_stock(r: redis.Redis) -> Callable[[int], Any]:
     return lambda i: catalog.adjust_stock("p1", 1)
 
 
-def chat_send(r: redis.Redis) -> Callable[[int], Any]:
-    chat = Chat(r, namespace="ins", history_limit=10_000)
-    return lambda i: chat.send("lobby", "pub", "hello")
+def chat_send(exact: bool) -> Case:
+    """A send to a room whose history is full (the default bound of 1,000 reached), so every send trims."""
+
+    def setup(r: redis.Redis) -> Callable[[int], Any]:
+        chat = Chat(r, namespace=f"ins-{exact}", exact_history=exact)
+        for _ in range(chat.history_limit):
+            chat.send("lobby", "pub", "hello")
+        return lambda i: chat.send("lobby", "pub", "hello")
+
+    return setup
 
 
 def lock_pair(r: redis.Redis) -> Callable[[int], Any]:
@@ -151,7 +158,8 @@ def calls() -> dict[str, Case | None]:
         "rate limit, token bucket": limiter(TokenBucketLimiter),
         "catalog adjust_stock": adjust_stock,
         "reserve (3 lines)": reserve,
-        "chat send": chat_send,
+        "chat send": chat_send(exact=False),
+        "chat send, exact history": chat_send(exact=True),
         "lock acquire + release": lock_pair,
     }
 

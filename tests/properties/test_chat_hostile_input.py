@@ -26,6 +26,7 @@ from redisbehaviors.chat.chat import MAX_PAGE, MAX_PRESENCE_TTL_MS
 from redisbehaviors.chat.validation import MAX_BODY_BYTES
 from redisbehaviors.errors import InvalidInput
 from redisbehaviors.idempotency import MAX_OPERATION_TTL_MS
+from tests.properties.support import bad_flags
 from tests.properties.test_catalog_hostile_input import (
     FORBIDDEN,
     HUGE,
@@ -95,6 +96,7 @@ CONSTRUCTOR = {
         st.sampled_from(["", "a:", ":a", "a::b", "{x}", "a b", "x" * 65]),
     ),
     "history_limit": hostile_ints(1, 10_000_000),
+    "exact_history": bad_flags(),
     "typing_interval": hostile_seconds,
     "presence_ttl_ms": hostile_ints(1, MAX_PRESENCE_TTL_MS),
     "clock": hostile_clocks,

@@ -48,6 +48,12 @@ class Chat:
     script, and a :class:`~redisbehaviors.chat.feed.RoomFeed` uses that history to catch up and
     to tell the application exactly where it has a gap.
 
+    The history keeps at least the last ``history_limit`` messages: ``XADD … MAXLEN ~``, which drops
+    only whole stream nodes (``stream-node-max-entries``, 100 by default), so it holds up to a node's
+    worth more.  ``exact_history=True`` keeps exactly ``history_limit`` (``MAXLEN =``): once the room
+    is full, every send then trims one entry inside a node, about 75k server instructions per send,
+    which is more than the rest of the script (docs/pubsub/chat.md, "Where the time goes").
+
     ``typing_interval`` (seconds, client clock ``clock``) throttles typing notices per room and
     sender; ``presence_ttl_ms`` (server clock) is how long a heartbeat keeps a member online.
 
@@ -62,6 +68,7 @@ class Chat:
         *,
         namespace: str = "chat",
         history_limit: int = 1000,
+        exact_history: bool = False,
         typing_interval: float = 2.0,
         presence_ttl_ms: int = 15_000,
         clock: Callable[[], float] = time.monotonic,
@@ -70,6 +77,9 @@ class Chat:
         self.client = validate_client(client)
         self.keys = ChatKeys(namespace)
         self.history_limit = validate_count(history_limit, "history_limit", minimum=1, maximum=10_000_000)
+        if not isinstance(exact_history, bool):
+            raise InvalidInput(f"exact_history must be True or False, got {type(exact_history).__name__}")
+        self.exact_history = exact_history
         self.typing_interval = validate_seconds(typing_interval, "typing_interval")
         self.presence_ttl_ms = validate_ttl_ms(presence_ttl_ms, "presence_ttl_ms", maximum=MAX_PRESENCE_TTL_MS)
         self.operation_ttl_ms = validate_operation_ttl(operation_ttl_ms)
@@ -97,6 +107,7 @@ class Chat:
             args=[
                 self.keys.channel(room),
                 self.history_limit,
+                "=" if self.exact_history else "~",
                 sender,
                 body,
                 json.dumps(room),

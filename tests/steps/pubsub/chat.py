@@ -111,9 +111,10 @@ def messages(events: list[Event]) -> list[ChatMessage]:
     return [e for e in events if isinstance(e, ChatMessage)]
 
 
-@given(parsers.re(r"the chat keeps (?P<limit>\d+) messages? of history per room"))
-def history_limit(chat_world: ChatWorld, limit: str) -> None:
+@given(parsers.re(r"the chat keeps (?P<exact>exactly )?(?P<limit>\d+) messages? of history per room"))
+def history_limit(chat_world: ChatWorld, exact: str | None, limit: str) -> None:
     chat_world.options["history_limit"] = int(limit)
+    chat_world.options["exact_history"] = bool(exact)
 
 
 @given(parsers.re(r"the chat throttles typing notices to one every (?P<seconds>[\d.]+) seconds?"))
