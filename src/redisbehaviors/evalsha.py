@@ -167,8 +167,14 @@ def run_command(client: Any, command: tuple[Any, ...], *, direct: bool | None = 
     if not (is_direct(client) if direct is None else direct):
         return client.execute_command(*command, **options)
     reply = _borrowed(client, lambda connection: _round_trip(connection, command))
+    if command[0] in _SCRIPTS:
+        return reply  # no callback, and the lookup (a case-insensitive dict) would cost 0.25 µs
     callback = client.response_callbacks.get(command[0])
     return reply if callback is None else callback(reply, **options)
+
+
+#: Commands redis-py has no reply callback for: a script's reply is what the script returned.
+_SCRIPTS = frozenset({"EVALSHA", "EVALSHA_RO", "EVAL", "EVAL_RO", "FCALL", "FCALL_RO"})
 
 
 def run_pipeline(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
