@@ -71,6 +71,11 @@ class _Denial:
     at: float
 
 
+#: An algorithm's script for a policy of one limit, where it has one: the same decision, written
+#: straight through for one key (``fixed_window_one.lua``: 80.8k against 99.5k server instructions per decision).
+ONE_LIMIT_SCRIPTS = {"fixed_window": "fixed_window_one"}
+
+
 class LimiterCore:
     """What a limiter and its asyncio twin share: settings, keys, the script's arguments, the reply's
     reading and the deny cache.  Nothing here talks to Redis."""
@@ -106,7 +111,8 @@ class LimiterCore:
         self._clock = clock
         self._denials: OrderedDict[str, _Denial] = OrderedDict()  # subject -> its last refusal
         self._denials_lock = threading.Lock()  # one limiter may serve many threads
-        self._script = self._evalsha(client, script_source(__package__, self.algorithm, preludes=("_common",)))
+        script = ONE_LIMIT_SCRIPTS.get(self.algorithm, self.algorithm) if len(self.limits) == 1 else self.algorithm
+        self._script = self._evalsha(client, script_source(__package__, script, preludes=("_common",)))
         # Everything of a call's arguments that does not depend on the request, computed once.
         self._prefix = f"{namespace}:{{"
         self._suffixes = tuple(self.keys.suffix(self.algorithm, x.amount, x.window_ms) for x in self.limits)
