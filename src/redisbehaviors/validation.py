@@ -56,10 +56,12 @@ def validate_id(value: object, what: str = "id", max_length: int = MAX_ID_LENGTH
 def validate_ids(values: list[object], what: str = "id") -> list[str]:
     """``values`` (a list) if every one is a safe identifier (:func:`validate_id`), else raise
     :class:`InvalidInput` naming the first bad one.  A batch of valid ids costs one regex call."""
-    if all(type(value) is str for value in values):
-        joined = " ".join(values)  # type: ignore[arg-type]
-        if joined.count(" ") == len(values) - 1 and _ID_BATCH.fullmatch(joined):  # no id holds the space
-            return values  # type: ignore[return-value]
+    try:
+        joined = " ".join(values)  # type: ignore[arg-type]  # TypeError unless every value is a str
+    except TypeError:
+        joined = ""
+    if joined.count(" ") == len(values) - 1 and _ID_BATCH.fullmatch(joined):  # no id holds the space
+        return values  # type: ignore[return-value]
     return [validate_id(value, what) for value in values]
 
 
