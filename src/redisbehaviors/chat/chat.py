@@ -20,6 +20,7 @@ from redisbehaviors.chat.payload import (
 )
 from redisbehaviors.chat.validation import validate_body, validate_seconds, validate_stream_id
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.evalsha import run_command
 from redisbehaviors.idempotency import OPERATION_TTL_MS, validate_operation_ttl
 from redisbehaviors.idempotency import operation_id as operation_id_of
 from redisbehaviors.scripts import load_script
@@ -126,16 +127,18 @@ class Chat:
         validate_id(room, "room")
         validate_count(count, "count", minimum=1, maximum=MAX_PAGE)
         if after is None:
-            entries = list(reversed(self.client.xrevrange(self.keys.history(room), count=count)))
+            entries = list(
+                reversed(run_command(self.client, ("XREVRANGE", self.keys.history(room), "+", "-", "COUNT", count)))
+            )
         else:
             validate_stream_id(after, "after")
-            entries = self.client.xrange(self.keys.history(room), min=f"({after}", count=count)
+            entries = run_command(self.client, ("XRANGE", self.keys.history(room), f"({after}", "+", "COUNT", count))
         return [message_from_entry(room, entry_id, fields) for entry_id, fields in entries]
 
     def last_id(self, room: str) -> str:
         """The id of the room's newest stored message, ``"0-0"`` for a room without history."""
         validate_id(room, "room")
-        newest = self.client.xrevrange(self.keys.history(room), count=1)
+        newest = run_command(self.client, ("XREVRANGE", self.keys.history(room), "+", "-", "COUNT", 1))
         return newest[0][0] if newest else "0-0"
 
     def feed(self, room: str, **options: Any) -> RoomFeed:

@@ -20,6 +20,7 @@ import redis
 
 from redisbehaviors import idempotency
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.evalsha import run_command
 from redisbehaviors.idempotency import OPERATION_TTL_MS, validate_operation_ttl
 from redisbehaviors.locks.errors import StaleFencingToken, UnknownFencingToken
 from redisbehaviors.locks.lock import SYNC_CLIENTS, SYNC_KIND, ClientT, _OnLock
@@ -104,12 +105,12 @@ class FencedResource(_ResourceCore[redis.Redis | redis.RedisCluster]):
 
     def read(self) -> dict[str, str]:
         """Every field of the resource (``HGETALL``)."""
-        return dict(self.client.hgetall(self.keys.resource))
+        return dict(run_command(self.client, ("HGETALL", self.keys.resource)))
 
     def highest_written(self) -> int:
         """The highest fencing token an accepted write carried (0 before the first write)."""
-        return int(self.client.get(self.keys.resource_fence) or 0)
+        return int(run_command(self.client, ("GET", self.keys.resource_fence)) or 0)
 
     def accepted_log(self) -> list[int]:
         """Fencing tokens of the last ``log_length`` accepted writes, oldest first."""
-        return [int(t) for t in reversed(self.client.lrange(self.keys.resource_log, 0, -1))]
+        return [int(t) for t in reversed(run_command(self.client, ("LRANGE", self.keys.resource_log, 0, -1)))]

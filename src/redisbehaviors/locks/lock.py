@@ -32,6 +32,7 @@ import redis
 
 from redisbehaviors import idempotency
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.evalsha import run_command
 from redisbehaviors.idempotency import OPERATION_TTL_MS, validate_operation_ttl
 from redisbehaviors.locks.errors import LockNotHeld, LockTimeout
 from redisbehaviors.locks.keys import LockKeys
@@ -206,11 +207,11 @@ class FencedLock(_LockCore[redis.Redis | redis.RedisCluster]):
 
     def is_locked(self) -> bool:
         """Whether anyone holds the lock right now (a snapshot: it may change right after)."""
-        return bool(self.client.exists(self.keys.lock))
+        return bool(run_command(self.client, ("EXISTS", self.keys.lock)))
 
     def last_fence(self) -> int:
         """The last fencing token issued for this lock (0 before the first acquisition)."""
-        return int(self.client.get(self.keys.fence) or 0)
+        return int(run_command(self.client, ("GET", self.keys.fence)) or 0)
 
 
 class _LeaseCore:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import redis
 
 from redisbehaviors.errors import InvalidInput
+from redisbehaviors.evalsha import run_command
 from redisbehaviors.idempotency import OPERATION_TTL_MS, operation_id, validate_operation_ttl
 from redisbehaviors.reservations.engine import Arg, Engine, FunctionEngine, ScriptEngine
 from redisbehaviors.reservations.errors import (
@@ -119,7 +120,7 @@ class Reservations:
     def stock(self, sku: str) -> StockLevel:
         """Available, reserved, sold and total units of a SKU (one ``HMGET``)."""
         validate_sku(sku)
-        values = self.client.hmget(self.keys.stock, [self.keys.field(sku, c) for c in COUNTERS])
+        values = run_command(self.client, ("HMGET", self.keys.stock, *(self.keys.field(sku, c) for c in COUNTERS)))
         if values[3] is None:
             raise UnknownSku([sku])
         return StockLevel(*(int(v or 0) for v in values))
@@ -191,7 +192,7 @@ class Reservations:
     def audit_log(self, count: int = 100) -> list[dict[str, str]]:
         """The most recent state changes, oldest first (empty unless ``audit_cap`` > 0)."""
         validate_count(count, "count", minimum=1, maximum=10_000)
-        entries = self.client.xrevrange(self.keys.audit, count=count)
+        entries = run_command(self.client, ("XREVRANGE", self.keys.audit, "+", "-", "COUNT", count))
         return [fields for _, fields in reversed(entries)]
 
 
