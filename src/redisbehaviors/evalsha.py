@@ -96,7 +96,7 @@ def _take(pool: Any, plain: bool) -> Any:
     """A connection of ``pool`` for one call: an idle one, checked, or one the pool makes
     (``plain``: :func:`_plain` of ``pool``, found once per call)."""
     if not plain:
-        return _from_pool(pool)
+        return pool.get_connection()
     pool._checkpid()  # after a fork the pool starts over, and a parent's connection is never used
     with pool._lock:
         try:
@@ -117,11 +117,16 @@ def _from_pool(pool: Any) -> Any:
     connection outside the client's retry loop: a connection killed again between its reconnection
     and the pool's second check raises ``ConnectionError("Connection not ready")`` to the caller of
     any redis-py command (``ConnectionPool.get_connection`` in redis-py's ``connection.py``).  The
-    pool releases the connection before it raises, so taking again is safe."""
+    pool releases the connection before it raises, so taking again is safe.  A full pool
+    (``MaxConnectionsError``) is raised at once: waiting out the backoff would not free a connection."""
     retry = pool.connection_kwargs.get("retry")
     if retry is None:
         return pool.get_connection()
-    return retry.call_with_retry(pool.get_connection, lambda _error: None)
+    return retry.call_with_retry(pool.get_connection, lambda _error: None, is_retryable=_not_full)
+
+
+def _not_full(error: Exception) -> bool:
+    return not isinstance(error, redis.exceptions.MaxConnectionsError)
 
 
 def _give_back(pool: Any, connection: Any, plain: bool) -> None:

@@ -112,6 +112,35 @@ def test_the_short_path_takes_a_connection_again_when_it_is_killed_right_after_t
     assert (made(client), in_use(client)) == (1, 0)
 
 
+class CountingBackoff(NoBackoff):
+    """No wait between attempts, and how many retries asked for one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.retries = 0
+
+    def compute(self, failures: int) -> float:
+        self.retries += 1
+        return 0
+
+
+def test_a_full_pool_is_reported_at_once_not_retried(client_factory: Any) -> None:
+    backoff = CountingBackoff()
+    client = client_factory(retry=Retry(backoff, 3), max_connections=1)
+    inside, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=lambda: _borrowed(client, lambda _c: (inside.set(), release.wait(10))))
+    holder.start()
+    inside.wait(10)
+    try:
+        with pytest.raises(redis.exceptions.MaxConnectionsError):
+            run_command(client, ("PING",))
+    finally:
+        release.set()
+        holder.join()
+    assert backoff.retries == 0
+    assert run_command(client, ("PING",)) is True  # the connection came back
+
+
 def test_the_short_path_gives_the_reply_redis_pys_method_gives(r: redis.Redis, ns: str) -> None:
     """The command's reply callback is applied (XRANGE's pairs, XPENDING's rows with ``parse_detail``)."""
     stream = f"{ns}:s"
